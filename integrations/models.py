@@ -88,6 +88,31 @@ class InsightsReport(models.Model):
         return self.name
 
 
+class ReportUpload(models.Model):
+    """One CSV file uploaded for a report; replacing the file keeps the earlier ones here."""
+
+    report = models.ForeignKey(InsightsReport, on_delete=models.CASCADE, related_name="uploads")
+    file_name = models.CharField("stored file", max_length=255)
+    original_name = models.CharField("uploaded as", max_length=255, blank=True)
+    size = models.PositiveBigIntegerField("size (bytes)", default=0)
+    uploaded_at = models.DateTimeField("uploaded at (UTC)")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="uploaded by",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "report upload"
+        ordering = ["report", "-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name or self.file_name} ({self.uploaded_at:%Y-%m-%d %H:%M} UTC)"
+
+
 class ApiMode(models.TextChoices):
     AUTO = "auto", "Auto (REST, or Bulk API 2.0 for large changes)"
     REST = "rest", "REST (sObject Collections)"

@@ -211,3 +211,16 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
 }
+# --- Report sources (integrations/sources/) ---------------------------------------------
+# CA bundle for HTTPS report sources; None = the default CA store. Read only from here,
+# never from REQUESTS_CA_BUNDLE (the HTTPS source turns requests' trust_env off).
+REPORT_SOURCE_CA_BUNDLE = env_str("REPORT_SOURCE_CA_BUNDLE") or None
+if REPORT_SOURCE_CA_BUNDLE and not Path(REPORT_SOURCE_CA_BUNDLE).is_file():
+    raise ImproperlyConfigured(
+        f"REPORT_SOURCE_CA_BUNDLE points to a missing file: {REPORT_SOURCE_CA_BUNDLE}"
+    )
+REPORT_SOURCE_CONNECT_TIMEOUT = env_int("REPORT_SOURCE_CONNECT_TIMEOUT", 10, minimum=1)
+REPORT_SOURCE_READ_TIMEOUT = env_int("REPORT_SOURCE_READ_TIMEOUT", 60, minimum=1)
+# Default endpoint for S3-compatible stores (MinIO, Ceph...); a report's own setting wins.
+REPORT_SOURCE_S3_ENDPOINT_URL = env_str("REPORT_SOURCE_S3_ENDPOINT_URL") or None
+
