@@ -2,8 +2,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import path
 
+from walkme_integration.health import healthz
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]
 
 if settings.DEBUG:
