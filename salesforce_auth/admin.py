@@ -1,6 +1,11 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
-from salesforce_auth.models import SalesforceConnection
+from salesforce_auth import metadata, oauth
+from salesforce_auth.models import Environment, SalesforceConnection
 
 
 @admin.register(SalesforceConnection)
@@ -34,7 +39,58 @@ class SalesforceConnectionAdmin(admin.ModelAdmin):
         "updated_at",
     )
     readonly_fields = fields
+    actions = ["refresh_metadata"]
+    change_list_template = "admin/salesforce_auth/salesforceconnection/change_list.html"
 
     def has_add_permission(self, request):
         # Connections are only made through the OAuth flow, never typed in.
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        page = self.admin_site.admin_view(self.integrations_page)
+        return [path("integrations/", page, name="salesforce_integrations"), *super().get_urls()]
+
+    @admin.action(description="Refresh metadata (objects and fields) of the selected accounts")
+    def refresh_metadata(self, request, queryset):
+        for connection in queryset:
+            metadata.clear_metadata_cache(connection)
+        self.message_user(
+            request, f"Metadata will be fetched again for {queryset.count()} account(s)."
+        )
+
+    def integrations_page(self, request: HttpRequest) -> TemplateResponse:
+        """The "Salesforce Integrations" page: connected accounts by environment."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        connections = list(
+            SalesforceConnection.objects.select_related("connected_by").order_by(
+                "environment", "username"
+            )
+        )
+        sections = [
+            {
+                "environment": environment,
+                "default_login_url": oauth.default_login_url(environment.value),
+                "connections": [c for c in connections if c.environment == environment],
+            }
+            for environment in (Environment.PRODUCTION, Environment.SANDBOX)
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Salesforce Integrations",
+            "opts": self.model._meta,
+            "sections": sections,
+            "configured": oauth.is_configured(),
+            "callback_url": request.build_absolute_uri(oauth.CALLBACK_PATH),
+            "can_connect": request.user.has_perm("salesforce_auth.add_salesforceconnection"),
+            "can_disconnect": request.user.has_perm(
+                "salesforce_auth.disconnect_salesforceconnection"
+            ),
+            "new_integration_url": reverse("admin:integrations_integration_add"),
+        }
+        return TemplateResponse(
+            request, "admin/salesforce_auth/salesforceconnection/integrations.html", context
+        )

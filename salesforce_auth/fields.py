@@ -29,11 +29,13 @@ class EncryptedTextField(models.TextField):
         return EncryptedValue(value)
 
     def get_prep_value(self, value):
+        # Checked before TextField's to_python, which would str() the wrapper into
+        # "<encrypted>" and encrypt that in place of the real token.
+        if isinstance(value, EncryptedValue):
+            return value.ciphertext
         value = super().get_prep_value(value)
         if not value:
             return ""
-        if isinstance(value, EncryptedValue):
-            return value.ciphertext
         return crypto.encrypt(str(value))
 
 

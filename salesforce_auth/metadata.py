@@ -87,3 +87,71 @@ class FieldInfo:
         if self.id_lookup:
             return 2
         return 3
+
+
+# --- Fetching metadata from a connected org (cached) --------------------------------------
+# Describe calls are slow and count against the API limit; the wizard asks for the same
+# object several times while a user moves between screens. A generation number per
+# connection lets clear_metadata_cache() drop every entry of a connection at once.
+METADATA_CACHE_SECONDS = 5 * 60
+
+
+def _generation_key(connection) -> str:
+    return f"salesforce-metadata-generation:{connection.pk}"
+
+
+def _cache_key(connection, what: str) -> str:
+    from django.core.cache import cache
+
+    generation = cache.get(_generation_key(connection), 0)
+    return f"salesforce-metadata:{connection.pk}:{generation}:{what}"
+
+
+def clear_metadata_cache(connection) -> None:
+    """Forget cached describes of `connection` (after reconnecting, or "Refresh metadata")."""
+    import time
+
+    from django.core.cache import cache
+
+    cache.set(_generation_key(connection), time.time_ns(), timeout=None)
+
+
+def _cached(connection, what: str, fetch):
+    from django.core.cache import cache
+
+    key = _cache_key(connection, what)
+    value = cache.get(key)
+    if value is None:
+        value = fetch()
+        cache.set(key, value, METADATA_CACHE_SECONDS)
+    return value
+
+
+def list_objects(connection) -> list[SObjectInfo]:
+    """Objects of the org a report can be pushed into (updateable and queryable), by label."""
+    from salesforce_auth.client import get_client
+
+    def fetch() -> list[SObjectInfo]:
+        described = get_client(connection).describe() or {}
+        objects = [SObjectInfo.from_describe(item) for item in described.get("sobjects", [])]
+        return sorted(
+            (obj for obj in objects if obj.updateable and obj.queryable),
+            key=lambda obj: (obj.label.lower(), obj.name),
+        )
+
+    return _cached(connection, "objects", fetch)
+
+
+def describe_object(connection, sobject_name: str) -> dict[str, Any]:
+    """The raw describe of one object (cached)."""
+    from salesforce_auth.client import get_client
+
+    def fetch() -> dict[str, Any]:
+        return get_client(connection).restful(f"sobjects/{sobject_name}/describe")
+
+    return _cached(connection, f"describe:{sobject_name}", fetch)
+
+
+def describe_fields(connection, sobject_name: str) -> list[FieldInfo]:
+    """The fields of one object the user can see, in Salesforce's order."""
+    return [FieldInfo.from_describe(f) for f in describe_object(connection, sobject_name)["fields"]]

@@ -63,6 +63,7 @@ class SalesforceConnection(models.Model):
     class Meta:
         verbose_name = "Salesforce connection"
         ordering = ["environment", "username"]
+        permissions = [("disconnect_salesforceconnection", "Can disconnect a Salesforce account")]
         constraints = [
             models.UniqueConstraint(
                 fields=["environment", "org_id", "user_id"], name="unique_connection_per_org_user"

@@ -2,9 +2,12 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from integrations.models import InsightsReport, Integration, WalkMeEnvironment
 from salesforce_auth.models import Environment, SalesforceConnection
+from salesforce_emulator import seed
+from tests.salesforce_auth.signin import connect_through_emulator
 
 
 @pytest.fixture
@@ -63,3 +66,34 @@ def contact_integration(production_connection, walkme_production, onboarding_rep
         salesforce_key_field="Email",
         owner=alice,
     )
+
+
+@pytest.fixture
+def salesforce_settings(settings, emulator):
+    """Django settings pointing at the emulator: its connected app, login hosts and CA."""
+    settings.SALESFORCE_CLIENT_ID = seed.DEMO_CLIENT_ID
+    settings.SALESFORCE_CLIENT_SECRET = seed.DEMO_CLIENT_SECRET
+    settings.SALESFORCE_LOGIN_URL_PRODUCTION = emulator.production_login_url
+    settings.SALESFORCE_LOGIN_URL_SANDBOX = emulator.sandbox_login_url
+    settings.SALESFORCE_CA_BUNDLE = emulator.ca_bundle
+    return settings
+
+
+def _connect(emulator, alice, environment: str) -> SalesforceConnection:
+    client = Client()
+    client.force_login(alice)
+    response = connect_through_emulator(client, emulator.ca_bundle, environment)
+    assert response.status_code == 302, response.content[:1000]
+    return SalesforceConnection.objects.get(environment=environment)
+
+
+@pytest.fixture
+def emulator_connection(salesforce_settings, emulator, alice):
+    """alice's connection to the emulator's production org, made through the real OAuth flow."""
+    return _connect(emulator, alice, Environment.PRODUCTION)
+
+
+@pytest.fixture
+def emulator_sandbox_connection(salesforce_settings, emulator, alice):
+    """alice's connection to the emulator's sandbox org, made through the real OAuth flow."""
+    return _connect(emulator, alice, Environment.SANDBOX)

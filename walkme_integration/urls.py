@@ -1,11 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from walkme_integration.health import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("salesforce/", include("salesforce_auth.urls")),
     path("healthz", healthz, name="healthz"),
 ]
 
