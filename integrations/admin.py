@@ -1,15 +1,28 @@
 from django.contrib import admin
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 
+from integrations.charts import integration_runs_chart, rows_not_written
 from integrations.formatting import format_duration
+from integrations.integration_admin import IntegrationAdmin, MenuItem
 from integrations.models import (
-    FieldMapping,
+    ACTIVE_RUN_STATUSES,
     InsightsReport,
     Integration,
     IntegrationRun,
     RunRowResult,
     WalkMeEnvironment,
+)
+from integrations.run_admin import (
+    AUTO_REFRESH_SECONDS,
+    can_run,
+    queue_run_and_report,
+    run_selected_integrations,
+    runs_are_active,
 )
 
 
@@ -28,29 +41,26 @@ class InsightsReportAdmin(admin.ModelAdmin):
     exclude = ("source_secret",)
 
 
-class FieldMappingInline(admin.TabularInline):
-    model = FieldMapping
-    extra = 0
-    fields = ("position", "report_column", "salesforce_field", "empty_policy")
-
-
 @admin.register(Integration)
-class IntegrationAdmin(admin.ModelAdmin):
-    list_display = ("name", "report", "sobject_name", "connection", "enabled", "logs_link")
-    list_filter = ("enabled", "connection__environment")
-    list_select_related = ("report", "connection")
-    search_fields = ("name", "sobject_name", "report__name")
-    inlines = [FieldMappingInline]
+class IntegrationGridAdmin(IntegrationAdmin):
+    """The grid (integration_admin.py) plus the runs feature: Run now and Logs."""
 
-    @admin.display(description="Logs")
-    def logs_link(self, obj: Integration) -> str:
-        url = reverse("admin:integrations_integrationrun_changelist")
-        return format_html('<a href="{}?integration__id__exact={}">Logs</a>', url, obj.pk)
+    actions = [*IntegrationAdmin.actions, run_selected_integrations]
+
+    def has_run_integration_permission(self, request) -> bool:
+        return can_run(request)
+
+    def options_menu_items(self, obj: Integration) -> list[MenuItem]:
+        logs = reverse("admin:integrations_integrationrun_changelist")
+        return [
+            *super().options_menu_items(obj),
+            MenuItem("Logs", f"{logs}?integration__id__exact={obj.pk}"),
+        ]
 
 
 @admin.register(IntegrationRun)
 class IntegrationRunAdmin(admin.ModelAdmin):
-    """The run log: one row per sync with the spec's five columns."""
+    """The run log: one row per sync with the spec's five columns and the counts."""
 
     list_display = (
         "report_name",
@@ -60,11 +70,13 @@ class IntegrationRunAdmin(admin.ModelAdmin):
         "status",
         "rows_read",
         "rows_updated",
+        "not_written",
         "view_log",
     )
     list_filter = ("status", "trigger", "integration")
     list_select_related = ("integration",)
     date_hierarchy = "created_at"
+    change_list_template = "admin/integrations/integrationrun/change_list.html"
     change_form_template = "admin/integrations/integrationrun/view_log.html"
 
     @admin.display(description="Start (UTC)", ordering="started_at")
@@ -75,6 +87,10 @@ class IntegrationRunAdmin(admin.ModelAdmin):
     @admin.display(description="Runtime")
     def runtime_display(self, obj: IntegrationRun) -> str:
         return format_duration(obj.runtime)
+
+    @admin.display(description="Not written")
+    def not_written(self, obj: IntegrationRun) -> int:
+        return rows_not_written(obj)
 
     @admin.display(description="")
     def view_log(self, obj: IntegrationRun) -> str:
@@ -88,6 +104,44 @@ class IntegrationRunAdmin(admin.ModelAdmin):
         # The log is read-only; "View log" uses the change view to show it.
         return False
 
+    def get_urls(self):
+        run_now = path(
+            "run-now/<int:integration_id>/",
+            self.admin_site.admin_view(self.run_now_view),
+            name="integrations_integrationrun_run_now",
+        )
+        return [run_now, *super().get_urls()]
+
+    def run_now_view(self, request: HttpRequest, integration_id: int) -> HttpResponse:
+        """POST only (CSRF-checked by admin_view): queue a run, then go back where we were."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not can_run(request):
+            raise PermissionDenied
+        integration = get_object_or_404(
+            Integration.objects.select_related("report"), pk=integration_id
+        )
+        queue_run_and_report(self, request, integration)
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = reverse("admin:integrations_integration_changelist")
+        return HttpResponseRedirect(back)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        integration = None
+        integration_id = request.GET.get("integration__id__exact", "")
+        if integration_id.isdigit():
+            integration = Integration.objects.filter(pk=int(integration_id)).first()
+        if integration is not None:
+            extra_context["integration"] = integration
+            extra_context["runs_chart"] = integration_runs_chart(integration.pk)
+        if runs_are_active(integration):
+            extra_context["auto_refresh_seconds"] = AUTO_REFRESH_SECONDS
+        return super().changelist_view(request, extra_context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         run = self.get_object(request, object_id)
@@ -96,6 +150,8 @@ class IntegrationRunAdmin(admin.ModelAdmin):
             extra_context["runtime"] = format_duration(run.runtime)
             extra_context["row_results"] = run.row_results.all()[:1000]
             extra_context["row_result_count"] = run.row_results.count()
+            if run.status in ACTIVE_RUN_STATUSES:
+                extra_context["auto_refresh_seconds"] = AUTO_REFRESH_SECONDS
         return super().change_view(request, object_id, form_url, extra_context)
 
 

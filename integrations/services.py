@@ -1,7 +1,7 @@
 """What the admin, the wizard and the tasks call. Each function is one use case."""
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -40,7 +40,7 @@ class RunAlreadyActive(Exception):
 
 
 def _log_line(message: str, now: datetime | None = None) -> str:
-    moment = (now or timezone.now()).astimezone(timezone.UTC)
+    moment = (now or timezone.now()).astimezone(UTC)
     return f"{moment:%Y-%m-%d %H:%M:%S} UTC {message}\n"
 
 
@@ -222,6 +222,91 @@ def run_scheduled(integration_id: int, now: datetime | None = None) -> Integrati
             "reconnect it under Salesforce connections.",
         )
     return request_run(integration, RunTrigger.SCHEDULE)
+
+
+def finish_run(run: IntegrationRun, outcome) -> IntegrationRun:
+    """End a run with its outcome (integrations.sync.outcome.RunOutcome): status, counts,
+    raw log, error summary and the remaining row results.
+
+    The counts must add up to the rows read; if they do not, the pipeline lost rows and
+    the run fails loudly rather than reporting a success nobody can trust.
+    """
+    from integrations.sync.outcome import save_row_results
+
+    now = timezone.now()
+    counts = outcome.count_fields()
+    failure = outcome.failure
+    raw_log = outcome.raw_log
+    if outcome.counted != outcome.rows_read:
+        mismatch = (
+            f"Internal error: the row outcomes add up to {outcome.counted}, not to the "
+            f"{outcome.rows_read} rows read."
+        )
+        logger.error("Run %s: %s", run.pk, mismatch)
+        failure = f"{failure} {mismatch}".strip()
+        raw_log += _log_line(mismatch, now)
+    not_written = sum(
+        counts[name]
+        for name in (
+            "rows_unmatched",
+            "rows_ambiguous",
+            "rows_duplicate",
+            "rows_invalid",
+            "rows_failed",
+        )
+    )
+    if failure:
+        status = RunStatus.FAILED
+    elif not_written:
+        status = RunStatus.COMPLETED_WITH_ERRORS
+    else:
+        status = RunStatus.COMPLETED
+    if failure:
+        summary = failure
+    elif not_written:
+        parts = [
+            f"{counts[name]} {label}"
+            for name, label in (
+                ("rows_unmatched", "unmatched"),
+                ("rows_ambiguous", "ambiguous"),
+                ("rows_duplicate", "duplicate key"),
+                ("rows_invalid", "invalid"),
+                ("rows_failed", "failed"),
+            )
+            if counts[name]
+        ]
+        summary = f"{not_written} of {outcome.rows_read} rows not written: " + ", ".join(parts)
+    else:
+        summary = ""
+    save_row_results(outcome.row_results)
+    run.status = status
+    run.started_at = run.started_at or now
+    run.finished_at = now
+    run.heartbeat_at = now
+    run.raw_log = (run.raw_log or "") + raw_log
+    run.error_summary = summary
+    for name, value in counts.items():
+        setattr(run, name, value)
+    run.save(
+        update_fields=[
+            "status",
+            "started_at",
+            "finished_at",
+            "heartbeat_at",
+            "raw_log",
+            "error_summary",
+            *counts,
+        ]
+    )
+    _after_run_finished(run)
+    return run
+
+
+def _after_run_finished(run: IntegrationRun) -> None:
+    """Hook for what follows a finished run: the owner's alert."""
+    from integrations.alerts import notify_run_finished
+
+    notify_run_finished(run)
 
 
 # --- Connections -----------------------------------------------------------------------
