@@ -99,3 +99,52 @@ def worker(own_broker, transactional_db):
             yield done
     finally:
         task_postrun.disconnect(done)
+
+
+DEMO_MAPPINGS = {
+    "onboarding_completed": "Onboarding_Completed__c",
+    "nps_score": "NPS_Score__c",
+    "sessions_30d": "Sessions_30d__c",
+    "churn_risk": "Churn_Risk__c",
+}
+
+
+@pytest.fixture
+def demo_integration(settings, tmp_path, emulator, emulator_connection, walkme_production, alice):
+    """make(rows): an integration pushing a clean demo report of `rows` rows into Contacts
+    of the emulator's production org, which has a matching contact for every row."""
+    from django.core.cache import cache
+    from django.core.files.base import ContentFile
+
+    from integrations.demo_report import demo_report_bytes
+    from integrations.models import FieldMapping, InsightsReport, Integration
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()  # describe results are cached per connection id, which tests reuse
+
+    def make(rows: int) -> Integration:
+        emulator.control.generate_contacts(rows)
+        report = InsightsReport.objects.create(
+            environment=walkme_production, name="Onboarding status", source_kind="upload"
+        )
+        report.upload.save("onboarding.csv", ContentFile(demo_report_bytes(rows, seed=7)))
+        integration = Integration.objects.create(
+            name="Onboarding to Contacts",
+            connection=emulator_connection,
+            walkme_environment=walkme_production,
+            report=report,
+            sobject_name="Contact",
+            report_key_column="email",
+            salesforce_key_field="Email",
+            owner=alice,
+        )
+        for position, (column, field) in enumerate(DEMO_MAPPINGS.items()):
+            FieldMapping.objects.create(
+                integration=integration,
+                report_column=column,
+                salesforce_field=field,
+                position=position,
+            )
+        return integration
+
+    return make

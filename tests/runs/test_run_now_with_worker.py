@@ -1,0 +1,80 @@
+"""Run now through the broker to a real worker, against the Salesforce emulator."""
+
+import threading
+
+import pytest
+from django.urls import reverse
+
+from integrations import services
+from integrations.models import IntegrationRun, RunStatus, RunTrigger
+from integrations.tasks import run_integration
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _contacts_by_email(emulator) -> dict[str, dict]:
+    return {r["Email"]: r for r in emulator.control.records("Contact") if r.get("Email")}
+
+
+def test_it_runs_now_to_a_completed_run_with_the_right_counts(
+    worker, demo_integration, alice_client, emulator
+):
+    integration = demo_integration(40)
+    url = reverse("admin:integrations_integrationrun_run_now", args=[integration.pk])
+    response = alice_client.post(url, follow=True)
+    assert "Run queued" in response.content.decode()
+
+    worker.wait_for(1)
+    run = integration.runs.get()
+    assert run.status == RunStatus.COMPLETED, run.error_summary or run.raw_log
+    assert run.rows_read == 40
+    assert run.rows_updated + run.rows_unchanged == 40
+    assert run.rows_updated > 0
+    assert run.started_at <= run.heartbeat_at <= run.finished_at
+    contact = _contacts_by_email(emulator)["user3@example.com"]
+    assert contact["Churn_Risk__c"] in ("High", "Medium", "Low")
+
+
+def test_a_duplicate_message_after_the_run_is_a_no_op(worker, demo_integration, emulator):
+    integration = demo_integration(10)
+    run = services.request_run(integration, RunTrigger.MANUAL)
+    worker.wait_for(1)
+    finished = IntegrationRun.objects.get(id=run.id)
+    assert finished.status == RunStatus.COMPLETED
+    emulator.control.reset_request_counts()
+
+    run_integration.delay(run.id)  # the broker delivers the same message again
+    worker.wait_for(2)
+    again = IntegrationRun.objects.get(id=run.id)
+    assert (again.status, again.finished_at, again.raw_log) == (
+        finished.status,
+        finished.finished_at,
+        finished.raw_log,
+    )
+    assert sum(emulator.control.request_counts().values()) == 0, "it talked to Salesforce"
+
+
+def test_two_run_now_at_once_give_one_run(own_broker, demo_integration):
+    integration = demo_integration(5)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def press_run_now() -> None:
+        from django.db import connection
+
+        start.wait()
+        try:
+            services.request_run(integration, RunTrigger.MANUAL)
+            outcomes.append("queued")
+        except services.RunAlreadyActive:
+            outcomes.append("already running")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=press_run_now) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert sorted(outcomes) == ["already running", "queued"]
+    assert integration.runs.count() == 1
