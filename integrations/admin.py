@@ -11,12 +11,11 @@ from integrations.formatting import format_duration
 from integrations.integration_admin import IntegrationAdmin, MenuItem
 from integrations.models import (
     ACTIVE_RUN_STATUSES,
-    InsightsReport,
     Integration,
     IntegrationRun,
     RunRowResult,
-    WalkMeEnvironment,
 )
+from integrations.report_admin import InsightsReportAdmin, WalkMeEnvironmentAdmin  # noqa: F401
 from integrations.run_admin import (
     AUTO_REFRESH_SECONDS,
     can_run,
@@ -24,21 +23,6 @@ from integrations.run_admin import (
     run_selected_integrations,
     runs_are_active,
 )
-
-
-@admin.register(WalkMeEnvironment)
-class WalkMeEnvironmentAdmin(admin.ModelAdmin):
-    list_display = ("name", "system_id", "created_at")
-    search_fields = ("name", "system_id")
-
-
-@admin.register(InsightsReport)
-class InsightsReportAdmin(admin.ModelAdmin):
-    list_display = ("name", "environment", "source_kind", "updated_at")
-    list_filter = ("environment", "source_kind")
-    list_select_related = ("environment",)
-    search_fields = ("name",)
-    exclude = ("source_secret",)
 
 
 @admin.register(Integration)
