@@ -280,9 +280,12 @@ class Handler(BaseHTTPRequestHandler):
         if resp.close:
             self.send_header("Connection", "close")
             self.close_connection = True
-        self.end_headers()
+        # headers and body in one write (one TLS record, no Nagle/delayed-ACK stall)
+        self._headers_buffer.append(b"\r\n")
         if self.command != "HEAD" and resp.body:
-            self.wfile.write(resp.body)
+            self._headers_buffer.append(resp.body)
+        self.wfile.write(b"".join(self._headers_buffer))
+        self._headers_buffer = []
 
 
 class _TLSServer(ThreadingHTTPServer):
@@ -296,6 +299,7 @@ class _TLSServer(ThreadingHTTPServer):
 
     def get_request(self):
         sock, addr = super().get_request()
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return self.ssl_context.wrap_socket(
             sock, server_side=True, do_handshake_on_connect=False
         ), addr

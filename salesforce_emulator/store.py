@@ -52,19 +52,37 @@ def id_suffix(id15: str) -> str:
     return "".join(out)
 
 
+_UP = [1 if "A" <= c <= "Z" else 0 for c in B62]
+_P2 = [(B62[a] + B62[b], _UP[a] | _UP[b] << 1) for a in range(62) for b in range(62)]
+_P2_INDEX = {s: i for i, (s, _) in enumerate(_P2)}
+_B5 = 62**5
+
+
+def _chunk5(n: int) -> tuple[str, int]:
+    a, rest = divmod(n, 3844 * 3844)
+    b, c = divmod(rest, 3844)
+    s1, bits1 = _P2[b]
+    s2, bits2 = _P2[c]
+    return B62[a] + s1 + s2, _UP[a] | bits1 << 1 | bits2 << 3
+
+
 def make_id(prefix: str, pod: str, n: int) -> str:
-    digits = []
-    for _ in range(10):
-        n, r = divmod(n, 62)
-        digits.append(B62[r])
-    id15 = prefix + pod + "".join(reversed(digits))
-    return id15 + id_suffix(id15)
+    """The 18-character Id of row ``n``: prefix, pod, 10 base-62 digits, case-safe suffix."""
+    head = prefix + pod
+    hi, lo = divmod(n, _B5)
+    hs, hbits = _chunk5(hi)
+    ls, lbits = _chunk5(lo)
+    return head + hs + ls + id_suffix(head)[0] + _SUFFIX[hbits] + _SUFFIX[lbits]
 
 
 def decode_row(id_: str) -> int:
-    n = 0
-    for c in id_[5:15]:
-        n = n * 62 + B62_INDEX[c]
+    n = B62_INDEX[id_[5]]
+    idx = _P2_INDEX
+    n = n * 3844 + idx[id_[6:8]]
+    n = n * 3844 + idx[id_[8:10]]
+    n = n * 62 + B62_INDEX[id_[10]]
+    n = n * 3844 + idx[id_[11:13]]
+    n = n * 3844 + idx[id_[13:15]]
     return n
 
 
@@ -136,6 +154,8 @@ class Table:
         self.org = org
         self.name = describe["name"]
         self.prefix = describe["keyPrefix"]
+        self._head = self.prefix + org.pod
+        self._head_suffix = id_suffix(self._head)[0]
         self.describe = describe
         self.fields: dict[str, dict] = {f["name"]: f for f in describe["fields"]}
         self.lower: dict[str, str] = {n.lower(): n for n in self.fields}
@@ -149,7 +169,10 @@ class Table:
 
     # ----- ids
     def id_of(self, row: int) -> str:
-        return make_id(self.prefix, self.org.pod, row)
+        hi, lo = divmod(row, _B5)
+        hs, hbits = _chunk5(hi)
+        ls, lbits = _chunk5(lo)
+        return self._head + hs + ls + self._head_suffix + _SUFFIX[hbits] + _SUFFIX[lbits]
 
     def parse_id(self, id_: Any) -> int | None:
         """Row for an id of this table (15 or 18 chars); None if malformed/other table."""
@@ -157,9 +180,10 @@ class Table:
             return None
         if id_[:3] != self.prefix or id_[3:5] != self.org.pod:
             return None
-        if len(id_) == 18 and id_[15:].upper() != id_suffix(id_[:15]):
+        row = decode_row(id_)
+        if len(id_) == 18 and id_[15:].upper() != self.id_of(row)[15:]:
             return None
-        return decode_row(id_)
+        return row
 
     def exists(self, row: int | None) -> bool:
         return row is not None and 0 <= row < self.n
@@ -537,7 +561,8 @@ def prepare_update(
         raise SaveError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [])
     if row in table.deleted:
         raise SaveError("ENTITY_IS_DELETED", "entity is deleted", [])
-    org.check_lock(table.id_of(row))
+    if org.locks:
+        org.check_lock(table.id_of(row))
     changes = {}
     for key, value in values.items():
         f = resolve_field(table, key)
