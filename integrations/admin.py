@@ -94,7 +94,25 @@ class IntegrationRunAdmin(admin.ModelAdmin):
             self.admin_site.admin_view(self.run_now_view),
             name="integrations_integrationrun_run_now",
         )
-        return [run_now, *super().get_urls()]
+        rows_csv = path(
+            "<int:run_id>/rows.csv",
+            self.admin_site.admin_view(self.rows_csv_view),
+            name="integrations_integrationrun_rows_csv",
+        )
+        return [run_now, rows_csv, *super().get_urls()]
+
+    def rows_csv_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
+        """The run's row results as a CSV download (formula-safe cells)."""
+        from django.http import StreamingHttpResponse
+
+        from integrations.sync.export import row_results_csv
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        run = get_object_or_404(IntegrationRun, pk=run_id)
+        response = StreamingHttpResponse(row_results_csv(run), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="run-{run.pk}-rows.csv"'
+        return response
 
     def run_now_view(self, request: HttpRequest, integration_id: int) -> HttpResponse:
         """POST only (CSRF-checked by admin_view): queue a run, then go back where we were."""

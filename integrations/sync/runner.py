@@ -36,6 +36,17 @@ EXAMPLES_PER_FIELD = 3
 API_LIMIT_REASON = "API limit"
 
 
+def run_time_limit_seconds() -> float:
+    """How long a run may take; Bulk polling stops (and aborts the job) at this point.
+
+    Defaults to a margin under the Celery soft time limit, so the run ends cleanly
+    before the worker is told to stop."""
+    configured = getattr(settings, "SYNC_RUN_TIME_LIMIT_SECONDS", None)
+    if configured is not None:
+        return float(configured)
+    return max(60.0, float(getattr(settings, "CELERY_TASK_SOFT_TIME_LIMIT", 3 * 3600)) - 120.0)
+
+
 class BudgetRefused(SyncError):
     """The org has fewer API calls left today than the run needs: refuse before writing."""
 
@@ -79,9 +90,7 @@ class Run:
         self.results: push.PushResults | None = None
         self.duplicates_counted = False
         self.last_beat = 0.0
-        self.deadline = time.monotonic() + max(
-            60.0, float(getattr(settings, "CELERY_TASK_SOFT_TIME_LIMIT", 3 * 3600)) - 120.0
-        )
+        self.deadline = time.monotonic() + run_time_limit_seconds()
 
     # ------------------------------------------------------------------ driving
 

@@ -86,7 +86,7 @@ def make_integration(fast_sync, emulator_connection, walkme_production, alice):
     return make
 
 
-def sync(integration: Integration, *, dry_run: bool = False) -> IntegrationRun:
+def sync(integration: Integration, *, dry_run: bool = False, progress=None) -> IntegrationRun:
     """Claim and execute a run like the worker does; returns the finished run."""
     now = timezone.now()
     run = IntegrationRun.objects.create(
@@ -99,7 +99,7 @@ def sync(integration: Integration, *, dry_run: bool = False) -> IntegrationRun:
         started_at=now,
         heartbeat_at=now,
     )
-    run = runner.execute(run)
+    run = runner.execute(run, progress=progress)
     run.refresh_from_db()
     return run
 
