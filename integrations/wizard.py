@@ -215,9 +215,17 @@ class ReportObjectForm(forms.Form):
 # --- Screen 3 ---------------------------------------------------------------------------
 
 
+class KeptChoiceField(forms.ChoiceField):
+    """A choice the rules judge, not the form: a field gone from the org or now the key gets
+    the service's message naming it, instead of "Select a valid choice"."""
+
+    def valid_value(self, value) -> bool:
+        return True
+
+
 class MappingRowForm(forms.Form):
-    report_column = forms.ChoiceField(label="Report column", choices=(), required=False)
-    salesforce_field = forms.ChoiceField(label="Object field", choices=(), required=False)
+    report_column = KeptChoiceField(label="Report column", choices=(), required=False)
+    salesforce_field = KeptChoiceField(label="Object field", choices=(), required=False)
     empty_policy = forms.ChoiceField(
         label="Empty cells",
         choices=EmptyCellPolicy.choices,
@@ -227,8 +235,15 @@ class MappingRowForm(forms.Form):
 
     def __init__(self, *args, column_choices=(), field_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["report_column"].choices = [("", "—")] + list(column_choices)
-        self.fields["salesforce_field"].choices = [("", "—")] + list(field_choices)
+        for name, choices in (
+            ("report_column", list(column_choices)),
+            ("salesforce_field", list(field_choices)),
+        ):
+            current = self.data.get(self.add_prefix(name)) if self.is_bound else None
+            if current and current not in dict(choices):
+                # Keep showing what was saved, so the message next to it makes sense.
+                choices.append((current, f"{current} (not available)"))
+            self.fields[name].choices = [("", "—")] + choices
 
     def clean(self):
         cleaned = super().clean()
@@ -269,6 +284,10 @@ class BaseMappingFormSet(forms.BaseFormSet):
     def __init__(self, *args, context: "WizardChoices | None" = None, **kwargs):
         self.context = context
         kwargs.setdefault("prefix", STEP_MAPPING)
+        if args or kwargs.get("data") is not None:
+            # Suggestions only fill a fresh screen; posted rows stand on their own, or a
+            # row equal to its suggestion would count as "unchanged" and be skipped.
+            kwargs["initial"] = None
         if context is not None:
             # Enough empty rows for every column, so the screen works without JavaScript.
             self.extra = spare_rows(context.columns, len(kwargs.get("initial") or []))
@@ -306,7 +325,8 @@ class BaseMappingFormSet(forms.BaseFormSet):
         ]
 
     def clean(self):
-        if any(form.errors for form in self.forms) or self.context is None:
+        # Rows with their own errors are left out; the rest still get the rules' verdicts.
+        if self.context is None:
             return
         if not self.settings_form.is_valid() or self.context.base is None:
             return
@@ -514,8 +534,11 @@ class IntegrationWizard(SessionWizardView):
     def render_goto_step(self, goto_step, **kwargs):
         # Keep what was typed on this screen, so Back then Continue loses nothing.
         current = self.steps.current
-        if self.request.POST.get(f"{self.prefix}-current_step", current) == current:
-            self.storage.set_step_data(current, self.request.POST)
+        posted = self.request.POST
+        if posted.get(f"{self.prefix}-current_step", current) == current and any(
+            key.startswith(f"{current}-") for key in posted
+        ):
+            self.storage.set_step_data(current, posted)
         return super().render_goto_step(goto_step, **kwargs)
 
     def get_form_initial(self, step):
