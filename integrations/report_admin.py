@@ -187,9 +187,13 @@ class InsightsReportAdmin(admin.ModelAdmin):
     change_form_template = "admin/integrations/insightsreport/change_form.html"
     fieldsets = (
         (None, {"fields": ("environment", "name", "expected_every_hours", "source_kind")}),
-        ("Uploaded CSV file", {"fields": ("upload", "upload_history")}),
-        ("HTTPS URL", {"fields": HTTPS_FIELDS}),
-        ("Amazon S3", {"fields": S3_FIELDS}),
+        # The source-* classes let the change form show only the chosen source's fields.
+        (
+            "Uploaded CSV file",
+            {"fields": ("upload", "upload_history"), "classes": ["source-upload"]},
+        ),
+        ("HTTPS URL", {"fields": HTTPS_FIELDS, "classes": ["source-https"]}),
+        ("Amazon S3", {"fields": S3_FIELDS, "classes": ["source-s3"]}),
         ("Columns", {"fields": ("columns_preview",)}),
     )
 

@@ -164,3 +164,13 @@ def test_it_fails_a_stale_export(server, https_report):
     with pytest.raises(SourceError) as error:
         open_source(report).check_freshness(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
     assert "newest export is from 2026-11-20 09:02 UTC, expected within 24 h" in str(error.value)
+
+
+def test_it_fails_freshness_when_the_server_gives_no_time(server, https_report):
+    from datetime import UTC, datetime
+
+    server.routes["/exports/onboarding.csv"] = Route(REPORT)
+    report = https_report(expected_every_hours=24)
+    with pytest.raises(SourceError) as error:
+        open_source(report).check_freshness(datetime.now(UTC))
+    assert "the report is expected every 24 h but the source does not say when" in str(error.value)

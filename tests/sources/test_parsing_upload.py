@@ -120,3 +120,16 @@ def test_it_fails_a_stale_export_clearly(uploaded_report):
     with pytest.raises(SourceError) as error:
         source.check_freshness(upload.uploaded_at + timedelta(hours=25))
     assert "newest export is from 2026-11-20 09:02 UTC, expected within 24 h" in str(error.value)
+
+
+def test_it_names_the_line_of_broken_utf16(uploaded_report):
+    data = "email,city\na@example.com,Paris\n".encode("utf-16") + b"\x00\xdc\n\x00"
+    with pytest.raises(SourceError, match="line 3 is not valid UTF-16"):
+        _rows(uploaded_report(data))
+
+
+def test_it_refuses_an_unknown_source_kind(uploaded_report):
+    report = uploaded_report(ROWS.encode())
+    report.source_kind = "ftp"
+    with pytest.raises(SourceError, match="unknown source “ftp”"):
+        open_source(report)

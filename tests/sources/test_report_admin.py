@@ -48,6 +48,8 @@ def test_it_uploads_a_report_and_shows_its_columns(alice_client, walkme_producti
     assert "user19@example.com" in page and "user20@example.com" not in page
     assert "onboarding-2026-11-25.csv.gz" in page
     assert "Refresh columns" in page
+    assert 'class="module aligned source-s3' in page  # hidden unless S3 is chosen
+    assert 'fs.classList.contains("source-" + kind.value)' in page
 
 
 def test_it_keeps_the_previous_upload_in_the_history(alice_client, walkme_production):
