@@ -4,7 +4,6 @@ Shows a progress bar while the report is read, matched and pushed, then a summar
 The run is recorded in the run log like any other (trigger "Run now").
 """
 
-import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -24,7 +23,7 @@ class ProgressBar:
 
     def __init__(self, stream) -> None:
         self.stream = stream
-        self.tty = stream.isatty()
+        self.tty = getattr(stream, "isatty", lambda: False)()
         self.last = 0.0
         self.phase = ""
 
@@ -34,7 +33,7 @@ class ProgressBar:
         if phase == self.phase and not finished and now - self.last < (0.1 if self.tty else 5):
             return
         if phase != self.phase and self.phase and self.tty:
-            self.stream.write("\n")
+            self._write("\n")
         self.phase, self.last = phase, now
         label = PHASE_LABELS.get(phase, phase)
         if total:
@@ -44,12 +43,16 @@ class ProgressBar:
             text = f"{label:16} [{bar}] {share:4.0%} {done:,}/{total:,}"
         else:
             text = f"{label:16} {done:,}"
-        self.stream.write(("\r" + text) if self.tty else text + "\n")
+        self._write(("\r" + text) if self.tty else text + "\n")
         self.stream.flush()
+
+    def _write(self, text: str) -> None:
+        # Django's OutputWrapper adds a newline unless told otherwise: "\r" must stay bare.
+        self.stream.write(text, ending="")
 
     def close(self) -> None:
         if self.tty and self.phase:
-            self.stream.write("\n")
+            self._write("\n")
 
 
 class Command(BaseCommand):
@@ -91,7 +94,7 @@ class Command(BaseCommand):
             f"Run {run.pk}: {integration.report.name} → {integration.sobject_name}"
             f"{' (dry run: nothing is written)' if dry_run else ''}"
         )
-        bar = ProgressBar(sys.stderr)
+        bar = ProgressBar(self.stderr)
         try:
             run = runner.execute(run, dry_run=dry_run, progress=bar)
         finally:
