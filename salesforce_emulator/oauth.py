@@ -309,6 +309,17 @@ def token(emu, req: Request) -> Response:
         return oauth_error(400, "unsupported_grant_type", "grant type not supported")
     client_id = form.get("client_id")
     secret = form.get("client_secret")
+    basic = req.header("Authorization") or ""
+    if basic[:6].lower() == "basic ":
+        # client_secret_basic (RFC 6749 2.3.1), as OAuth libraries often send it
+        try:
+            cid, _, csecret = base64.b64decode(basic[6:].strip()).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return oauth_error(400, "invalid_client", "invalid client credentials")
+        from urllib.parse import unquote_plus
+
+        client_id = client_id or unquote_plus(cid)
+        secret = secret if secret is not None else unquote_plus(csecret)
     if grant_type not in ("authorization_code", "refresh_token"):
         return oauth_error(400, "unsupported_grant_type", "grant type not supported")
     app = emu.apps.get(client_id or "")

@@ -375,3 +375,21 @@ def test_tls_is_verified(emulator):
         raise AssertionError("the emulator's cert must not be trusted by default")
     s2 = make_session(emulator)
     assert s2.get(f"{emulator.sandbox_login_url}/services/data/").status_code == 200
+
+
+def test_token_with_basic_client_auth(emulator, http):
+    """RFC 6749 section 2.3.1: client credentials in an HTTP Basic header."""
+    verifier, challenge = pkce_pair()
+    code = redirect_params(authorize(emulator, http, challenge=challenge))["code"]
+    r = http.post(
+        f"{emulator.production_login_url}/services/oauth2/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": seed.DEMO_REDIRECT_URIS[0],
+            "code_verifier": verifier,
+        },
+        auth=(seed.DEMO_CLIENT_ID, seed.DEMO_CLIENT_SECRET),
+    )
+    assert r.status_code == 200, r.text
+    assert "refresh_token" in r.json()
