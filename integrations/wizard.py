@@ -263,7 +263,11 @@ class MappingRowForm(forms.Form):
 
 
 class IntegrationSettingsForm(forms.Form):
-    name = forms.CharField(label="Integration name", max_length=200)
+    name = forms.CharField(
+        label="Integration name",
+        max_length=200,
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+    )
     enabled = forms.BooleanField(
         label="Enabled (runs daily at 09:00 UTC)", required=False, initial=True
     )
@@ -454,14 +458,15 @@ def cast_preview(report: InsightsReport, column: str, target: FieldInfo) -> list
     preview = []
     for raw in _sample_values(report, column):
         if raw.strip() == "":
-            preview.append({"raw": raw, "ok": True, "shown": "(empty)"})
+            preview.append({"raw": "", "ok": True, "shown": ""})
             continue
         try:
             value = cast_cell(target, raw)
         except CastError as exc:
             preview.append({"raw": raw, "ok": False, "shown": str(exc)})
         else:
-            preview.append({"raw": raw, "ok": True, "shown": _show_value(value)})
+            shown = _show_value(value)
+            preview.append({"raw": raw, "ok": True, "shown": "" if shown == raw else shown})
     return preview
 
 

@@ -143,7 +143,7 @@ def test_it_previews_sample_values_cast_to_each_field_type(wizard, demo_report):
     assert nps_row, "the nps_score row is pre-filled"
     first_nps = demo_report.sample_rows[0]["nps_score"]
     assert "double" in nps_row.group(0)
-    assert f"{first_nps} &rarr; {float(first_nps)}" in nps_row.group(0)
+    assert f"{first_nps}</span> &rarr; {float(first_nps)}" in nps_row.group(0)
 
 
 def test_it_marks_sample_values_that_would_fail(wizard, emulator_connection, demo_report):

@@ -8,6 +8,10 @@
     return node ? JSON.parse(node.textContent) : null;
   }
 
+  function short(text) {
+    return text.length > 32 ? `${text.slice(0, 31)}…` : text;
+  }
+
   function setupReportScreen(form) {
     const refresh = form.querySelector(".wizard-refresh");
     if (!refresh) return;
@@ -67,7 +71,11 @@
       for (const cell of cells) {
         const item = document.createElement("li");
         item.className = cell.ok ? "cast-ok" : "cast-fail";
-        item.textContent = `${cell.raw || "(empty)"} → ${cell.ok ? "" : "✗ "}${cell.shown}`;
+        item.title = cell.raw;
+        const raw = short(cell.raw || "(empty)");
+        if (!cell.ok) item.textContent = `${raw} ✗ ${cell.shown}`;
+        else if (cell.shown) item.textContent = `${raw} → ${short(cell.shown)}`;
+        else item.textContent = `${raw} ✓`;
         list.appendChild(item);
       }
     }
