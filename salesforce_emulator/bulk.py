@@ -116,7 +116,7 @@ def route(emu, req: Request, org, version: str, parts: list[str]) -> Response:
         if m == "PATCH":
             return set_state(emu, req, org, job)
         if m == "DELETE":
-            if job.state not in ("JobComplete", "Aborted", "Failed", "UploadComplete", "Open"):
+            if job.state not in ("JobComplete", "Aborted", "Failed", "UploadComplete"):
                 return api_error(
                     400, "INVALIDJOBSTATE", f"Deleting a job in state {job.state} is not allowed"
                 )

@@ -324,9 +324,20 @@ def make_certs(cert_dir: Path, hosts=("127.0.0.1", "localhost")) -> tuple[Path, 
     ca_path = cert_dir / "ca.pem"
     cert_path = cert_dir / "server-chain.pem"
     key_path = cert_dir / "server-key.pem"
-    ca = trustme.CA(organization_name="Salesforce Emulator Local CA")
+    ca_key_path = cert_dir / "ca-key.pem"
+    ca = None
+    if ca_path.exists() and ca_key_path.exists():
+        # Reuse the CA so a browser or tool told to trust ca.pem keeps trusting it.
+        try:
+            ca = trustme.CA.from_pem(ca_path.read_bytes(), ca_key_path.read_bytes())
+        except Exception:
+            ca = None
+    if ca is None:
+        ca = trustme.CA(organization_name="Salesforce Emulator Local CA")
+        ca.cert_pem.write_to_path(str(ca_path))
+        ca.private_key_pem.write_to_path(str(ca_key_path))
+        os.chmod(ca_key_path, 0o600)
     leaf = ca.issue_cert(*hosts)
-    ca.cert_pem.write_to_path(str(ca_path))
     leaf.private_key_pem.write_to_path(str(key_path))
     with open(cert_path, "wb") as f:
         for blob in leaf.cert_chain_pems:

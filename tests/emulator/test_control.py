@@ -177,3 +177,14 @@ def test_generator_is_fast(emulator, n):
     emulator.control.generate_contacts(n)
     assert time.perf_counter() - t0 < 30
     assert emulator.control.count("Contact") == len(seed._PEOPLE) + n
+
+
+def test_ca_is_reused_across_restarts(tmp_path):
+    """TLS: the CA in cert_dir is kept, so clients that trust ca.pem keep working."""
+    with EmulatorServer(cert_dir=tmp_path) as a:
+        first = Path(a.ca_bundle).read_bytes()
+    with EmulatorServer(cert_dir=tmp_path) as b:
+        assert Path(b.ca_bundle).read_bytes() == first
+        s = make_session(b)
+        assert s.get(f"{b.base_url}/services/data/").status_code == 200
+        assert s.get(f"{b.sandbox_login_url}/services/data/").status_code == 200
