@@ -121,3 +121,11 @@ def test_it_leaves_or_clears_empty_cells_per_mapping(make_integration, emulator)
     assert outcomes(run) == {"read": 1, "updated": 1}
     record = contact_by_email(emulator, dana)
     assert (record["NPS_Score__c"], record["Churn_Risk__c"]) == (0.0, None)
+
+
+def test_it_counts_malformed_report_lines_as_invalid(make_integration, emulator):
+    raw = b"email,nps,churn\ndana.levi@acme-corp.example,9,Low\nnoam.cohen@acme-corp.example,4\n"
+    integration = make_integration(HEADER, [], MAPPING, raw=raw)
+    run = sync(integration)
+    assert outcomes(run) == {"read": 2, "updated": 1, "invalid": 1}, run.raw_log
+    assert run.row_results.get().line_number == 3
