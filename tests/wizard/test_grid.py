@@ -1,0 +1,87 @@
+"""The integrations grid: schedule, last and next run, options menu, enable/disable/delete."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django_celery_beat.models import PeriodicTask
+
+from integrations import services
+from integrations.models import IntegrationRun, RunStatus, RunTrigger
+from integrations.rules import IntegrationData, MappingData
+
+GRID_URL = "/admin/integrations/integration/"
+
+
+@pytest.fixture
+def integration(alice, emulator_connection, walkme_production, demo_report):
+    return services.save_integration(
+        integration=None,
+        data=IntegrationData(
+            name="Usage to Contacts",
+            connection=emulator_connection,
+            walkme_environment=walkme_production,
+            report=demo_report,
+            sobject_name="Contact",
+            report_key_column="email",
+            salesforce_key_field="Email",
+        ),
+        mappings=[MappingData("nps_score", "NPS_Score__c")],
+        user=alice,
+    )
+
+
+def row_of(html: str, name: str) -> str:
+    start = html.index(name)
+    return html[start : html.index("</tr>", start)]
+
+
+def test_it_lists_schedule_account_and_next_run(alice_client, integration):
+    row = row_of(alice_client.get(GRID_URL).content.decode(), "Usage to Contacts")
+
+    assert "Product usage" in row
+    assert "Contact" in row
+    assert "admin@walkme-demo.example" in row and "Production" in row
+    assert "Daily 09:00 UTC" in row
+    assert "Never run" in row
+    assert " 09:00 UTC" in row.split("Never run")[1]
+    assert f'href="/admin/integrations/integration/{integration.pk}/wizard/">Edit</a>' in row
+
+
+def test_it_shows_the_last_run_status_and_time(alice_client, integration):
+    IntegrationRun.objects.create(
+        integration=integration,
+        trigger=RunTrigger.MANUAL,
+        status=RunStatus.COMPLETED,
+        report_name="Product usage",
+        sobject_name="Contact",
+        started_at=datetime(2026, 5, 1, 9, 0, 3, tzinfo=UTC),
+        finished_at=datetime(2026, 5, 1, 9, 0, 9, tzinfo=UTC),
+    )
+
+    row = row_of(alice_client.get(GRID_URL).content.decode(), "Usage to Contacts")
+
+    assert "Completed" in row
+    assert "2026-05-01 09:00 UTC" in row
+
+
+def test_disabling_from_the_grid_turns_the_schedule_off(alice_client, integration):
+    response = alice_client.post(
+        GRID_URL, {"action": "disable_selected", "_selected_action": [integration.pk]}
+    )
+
+    assert response.status_code == 302
+    assert not PeriodicTask.objects.get(pk=integration.periodic_task_id).enabled
+    page = alice_client.get(GRID_URL).content.decode()
+    assert "Disabled 1 integration(s)." in page
+    row = row_of(page, "Usage to Contacts")
+    assert '<td class="field-next_run_display">—</td>' in row  # no next run while disabled
+
+
+def test_deleting_from_the_grid_removes_the_schedule(alice_client, integration):
+    alice_client.post(
+        GRID_URL,
+        {"action": "delete_selected_integrations", "_selected_action": [integration.pk]},
+    )
+
+    assert not PeriodicTask.objects.filter(name=f"integration-{integration.pk}").exists()
+    assert "0 integrations" in alice_client.get(GRID_URL).content.decode()
