@@ -209,6 +209,12 @@ class ReportObjectForm(forms.Form):
     def clean(self):
         if self.metadata_error:
             raise ValidationError(self.metadata_error)
+        report = self.cleaned_data.get("report")
+        if report is not None and not report.columns:
+            self.add_error(
+                "report",
+                f"The report {report.name} has no known columns yet; load its export first.",
+            )
         return super().clean()
 
 

@@ -311,3 +311,28 @@ def test_edit_names_the_field_gone_from_the_org(alice_client, saved_integration,
     ).content.decode()
 
     assert "Churn_Risk__c is no longer a field of Contact in the Salesforce org" in html
+
+
+def test_without_javascript_load_columns_and_fields_redraws_screen_2(
+    wizard, alice_client, emulator_connection, walkme_production, demo_report
+):
+    alice_client.get(WIZARD_URL)
+    wizard.post(screen1(emulator_connection, walkme_production))
+
+    page = wizard.post(
+        {
+            "integration_wizard_new-current_step": "report",
+            "report-report": demo_report.pk,
+            "report-sobject_name": "Lead",
+            "wizard_refresh": "1",
+        }
+    )
+
+    html = page.content.decode()
+    assert "Step 2 of 3: Report and object" in html
+    assert "errorlist" not in html
+    assert selected(html, "report-sobject_name") == "Lead"
+    # The report's columns and the Lead's key fields, likely keys suggested.
+    assert selected(html, "report-report_key_column") == "email"
+    assert selected(html, "report-salesforce_key_field") == "Email"
+    assert 'value="WalkMe_User_Id__c"' in html
