@@ -7,6 +7,8 @@ from contextlib import contextmanager
 import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
+from django.core.management import call_command
+from django.db import connections
 from kombu import pools
 
 from walkme_integration.celery import app
@@ -109,42 +111,84 @@ DEMO_MAPPINGS = {
 }
 
 
-@pytest.fixture
-def demo_integration(settings, tmp_path, emulator, emulator_connection, walkme_production, alice):
-    """make(rows): an integration pushing a clean demo report of `rows` rows into Contacts
-    of the emulator's production org, which has a matching contact for every row."""
-    from django.core.cache import cache
+def build_demo_integration(emulator, rows: int, *, connection, environment, owner):
+    """An integration pushing a clean demo report of `rows` rows into Contacts of the
+    emulator's production org, which gets a matching contact for every row."""
     from django.core.files.base import ContentFile
 
     from integrations.demo_report import demo_report_bytes
     from integrations.models import FieldMapping, InsightsReport, Integration
 
+    emulator.control.generate_contacts(rows)
+    report = InsightsReport.objects.create(
+        environment=environment, name="Onboarding status", source_kind="upload"
+    )
+    report.upload.save("onboarding.csv", ContentFile(demo_report_bytes(rows, seed=7)))
+    integration = Integration.objects.create(
+        name="Onboarding to Contacts",
+        connection=connection,
+        walkme_environment=environment,
+        report=report,
+        sobject_name="Contact",
+        report_key_column="email",
+        salesforce_key_field="Email",
+        owner=owner,
+    )
+    for position, (column, field) in enumerate(DEMO_MAPPINGS.items()):
+        FieldMapping.objects.create(
+            integration=integration, report_column=column, salesforce_field=field, position=position
+        )
+    return integration
+
+
+@pytest.fixture
+def demo_integration(settings, tmp_path, emulator, emulator_connection, walkme_production, alice):
+    """make(rows): see build_demo_integration."""
+    from django.core.cache import cache
+
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()  # describe results are cached per connection id, which tests reuse
 
-    def make(rows: int) -> Integration:
-        emulator.control.generate_contacts(rows)
-        report = InsightsReport.objects.create(
-            environment=walkme_production, name="Onboarding status", source_kind="upload"
-        )
-        report.upload.save("onboarding.csv", ContentFile(demo_report_bytes(rows, seed=7)))
-        integration = Integration.objects.create(
-            name="Onboarding to Contacts",
+    def make(rows: int):
+        return build_demo_integration(
+            emulator,
+            rows,
             connection=emulator_connection,
-            walkme_environment=walkme_production,
-            report=report,
-            sobject_name="Contact",
-            report_key_column="email",
-            salesforce_key_field="Email",
+            environment=walkme_production,
             owner=alice,
         )
-        for position, (column, field) in enumerate(DEMO_MAPPINGS.items()):
-            FieldMapping.objects.create(
-                integration=integration,
-                report_column=column,
-                salesforce_field=field,
-                position=position,
-            )
-        return integration
 
     return make
+
+
+@pytest.fixture
+def database_url(request, tmp_path, django_db_blocker):
+    """A database other processes and threads can open; yields its DATABASE_URL.
+
+    PostgreSQL: the test database (transactional). SQLite: the test database lives in this
+    process's memory with table locks and no busy wait, so this test gets a migrated file.
+    Tests using it create their objects themselves (no `db` fixtures).
+    """
+    original = connections["default"]
+    if original.vendor == "postgresql":
+        request.getfixturevalue("transactional_db")
+        s = original.settings_dict
+        yield (
+            f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:"
+            f"{s['PORT'] or 5432}/{s['NAME']}"
+        )
+        return
+    path = tmp_path / "worker.sqlite3"
+    with django_db_blocker.unblock():
+        on_file = original.__class__({**original.settings_dict, "NAME": str(path)}, "default")
+        # Threads open their own connections from connections.settings: point those too.
+        saved_name = connections.settings["default"]["NAME"]
+        connections.settings["default"]["NAME"] = str(path)
+        connections["default"] = on_file
+        try:
+            call_command("migrate", verbosity=0)
+            yield f"sqlite:///{path}"
+        finally:
+            on_file.close()
+            connections["default"] = original
+            connections.settings["default"]["NAME"] = saved_name

@@ -1,10 +1,22 @@
 """services.request_run and the run_integration task's claim, with a real worker."""
 
+import threading
+
 import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
 
 from integrations import services
-from integrations.models import IntegrationRun, RunStatus, RunTrigger
+from integrations.models import (
+    InsightsReport,
+    Integration,
+    IntegrationRun,
+    RunStatus,
+    RunTrigger,
+    WalkMeEnvironment,
+)
 from integrations.tasks import run_integration
+from salesforce_auth.models import SalesforceConnection
 
 
 def test_it_refuses_a_second_run_now_while_one_is_queued(own_broker, contact_integration):
@@ -49,3 +61,52 @@ def test_it_ignores_a_duplicate_delivery_of_a_claimed_run(worker, contact_integr
     assert after.status == RunStatus.RUNNING
     assert after.started_at == claimed.started_at
     assert after.raw_log == claimed.raw_log
+
+
+def test_two_run_now_at_once_give_one_run(database_url, own_broker):
+    # Two real threads with their own database connections, as two web requests would be.
+    integration = _plain_integration()
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def press_run_now() -> None:
+        start.wait()
+        try:
+            services.request_run(integration, RunTrigger.MANUAL)
+            outcomes.append("queued")
+        except services.RunAlreadyActive:
+            outcomes.append("already running")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=press_run_now) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["already running", "queued"]
+    assert integration.runs.count() == 1
+
+
+def _plain_integration() -> Integration:
+    owner = get_user_model().objects.create_user("alice", "alice@example.com", "pw-alice-1")
+    environment = WalkMeEnvironment.objects.create(name="Production")
+    return Integration.objects.create(
+        name="Onboarding to Contacts",
+        connection=SalesforceConnection.objects.create(
+            environment="production",
+            login_url="https://login.salesforce.com",
+            org_id="00D000000000001AAA",
+            user_id="005000000000001AAA",
+            username="admin@acme.example",
+            instance_url="https://acme.my.salesforce.com",
+            access_token="access",
+            refresh_token="refresh",
+        ),
+        walkme_environment=environment,
+        report=InsightsReport.objects.create(environment=environment, name="Onboarding status"),
+        sobject_name="Contact",
+        report_key_column="email",
+        salesforce_key_field="Email",
+        owner=owner,
+    )

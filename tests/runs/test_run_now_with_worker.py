@@ -1,7 +1,5 @@
 """Run now through the broker to a real worker, against the Salesforce emulator."""
 
-import threading
-
 import pytest
 from django.urls import reverse
 
@@ -52,29 +50,3 @@ def test_a_duplicate_message_after_the_run_is_a_no_op(worker, demo_integration, 
         finished.raw_log,
     )
     assert sum(emulator.control.request_counts().values()) == 0, "it talked to Salesforce"
-
-
-def test_two_run_now_at_once_give_one_run(own_broker, demo_integration):
-    integration = demo_integration(5)
-    start = threading.Barrier(2)
-    outcomes: list[str] = []
-
-    def press_run_now() -> None:
-        from django.db import connection
-
-        start.wait()
-        try:
-            services.request_run(integration, RunTrigger.MANUAL)
-            outcomes.append("queued")
-        except services.RunAlreadyActive:
-            outcomes.append("already running")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=press_run_now) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(20)
-    assert sorted(outcomes) == ["already running", "queued"]
-    assert integration.runs.count() == 1
