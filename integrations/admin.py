@@ -36,10 +36,19 @@ class IntegrationGridAdmin(IntegrationAdmin):
 
     def options_menu_items(self, obj: Integration) -> list[MenuItem]:
         logs = reverse("admin:integrations_integrationrun_changelist")
+        run_now = reverse("admin:integrations_integrationrun_run_now", args=[obj.pk])
         return [
             *super().options_menu_items(obj),
+            MenuItem("Run now", run_now, post=True),
             MenuItem("Logs", f"{logs}?integration__id__exact={obj.pk}"),
         ]
+
+    def changelist_view(self, request, extra_context=None):
+        # The grid's last-run column follows a running run by reloading itself.
+        extra_context = extra_context or {}
+        if runs_are_active():
+            extra_context["auto_refresh_seconds"] = AUTO_REFRESH_SECONDS
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(IntegrationRun)

@@ -86,3 +86,15 @@ def test_the_log_page_refreshes_itself_while_a_run_is_active(
         reverse("admin:integrations_integrationrun_change", args=[run.pk])
     ).content.decode()
     assert 'http-equiv="refresh"' in view_log
+
+
+def test_the_grid_offers_run_now_and_logs_and_refreshes_while_running(
+    own_broker, alice_client, contact_integration
+):
+    grid_url = reverse("admin:integrations_integration_changelist")
+    grid = alice_client.get(grid_url).content.decode()
+    assert f'formaction="{_run_now_url(contact_integration)}"' in grid
+    assert f"?integration__id__exact={contact_integration.pk}" in grid
+    assert 'http-equiv="refresh"' not in grid
+    alice_client.post(_run_now_url(contact_integration))
+    assert 'http-equiv="refresh"' in alice_client.get(grid_url).content.decode()
