@@ -130,6 +130,8 @@ def route(emu, req: Request, session, version: str, rest: str) -> Response:
                 return collections_update(emu, org, req)
             if len(parts) == 2 and m == "POST":
                 return collections_create(emu, org, req)
+            if len(parts) == 4 and m == "PATCH":
+                return collections_upsert(emu, org, req, parts[2], parts[3])
             return _method_not_allowed(m)
         return not_found()
     if head == "limits":
@@ -494,6 +496,122 @@ def collections_update(emu, org, req: Request) -> Response:
             apply_update(table, row, changes, now, undo)
             results.append({"id": table.id_of(row), "success": True, "errors": []})
     return json_response(200, results)
+
+
+def _upsert_one(table, ext_field: str, rec):
+    if not isinstance(rec, dict):
+        raise SaveError("JSON_PARSER_ERROR", "record must be a JSON object")
+    values = dict(rec)
+    attrs = values.pop("attributes", None) or {}
+    if (
+        isinstance(attrs, dict)
+        and attrs.get("type")
+        and attrs["type"].lower() != table.name.lower()
+    ):
+        raise SaveError(
+            "INVALID_TYPE", f"sObject type '{attrs['type']}' does not match {table.name}"
+        )
+    key = None
+    for k in list(values):
+        if k.lower() == ext_field.lower():
+            key = values[k]
+            if ext_field.lower() == "id":
+                values.pop(k)
+    f = table.fields[ext_field]
+    if key is None or key == "":
+        if ext_field.lower() == "id":
+            return "insert", None, prepare_insert(table, values)
+        raise SaveError("MISSING_ARGUMENT", f"{ext_field} not specified", [])
+    if ext_field.lower() == "id":
+        row = table.parse_id(key)
+        rows = [row] if row is not None and table.exists(row) else []
+        if not rows:
+            raise SaveError(
+                "MALFORMED_ID",
+                f"{table.describe['label']} ID: id value of incorrect type: {key}",
+                ["Id"],
+            )
+    else:
+        hit = table.index(ext_field).get(index_key(key)) if ext_field in table.cols else None
+        rows = [] if hit is None else (list(hit) if isinstance(hit, list) else [hit])
+    if len(rows) > 1:
+        ids = ", ".join(table.id_of(r) for r in rows)
+        raise SaveError(
+            "DUPLICATE_EXTERNAL_ID",
+            f"{f['label']}: more than one record found for external id field: [{ids}]",
+            [ext_field],
+        )
+    if not rows:
+        return "insert", None, prepare_insert(table, values)
+    row = rows[0]
+    return "update", row, prepare_update(table, row, table.id_of(row), values)
+
+
+def collections_upsert(emu, org, req: Request, sobject: str, field: str) -> Response:
+    """PATCH composite/sobjects/{Object}/{ExternalIdField}: upsert by an external id."""
+    table = org.table(sobject)
+    if table is None:
+        return not_found()
+    canonical = table.lower.get(field.lower())
+    if (
+        canonical is None
+        or not table.visible(canonical)
+        or not (
+            canonical == "Id"
+            or table.fields[canonical]["externalId"]
+            or table.fields[canonical]["idLookup"]
+        )
+    ):
+        return api_error(
+            400, "INVALID_FIELD", f"Field {field} is not an external id field on {table.name}"
+        )
+    body, err = _collection_body(req)
+    if err:
+        return err
+    all_or_none = bool(body.get("allOrNone", False))
+    undo = getattr(req, "undo", None)
+    prepared, failed = [], False
+    results = []
+    now = sf_datetime()
+    with org.lock:
+        for rec in body["records"]:
+            try:
+                p = _upsert_one(table, canonical, rec)
+            except SaveError as e:
+                p = e
+                failed = True
+            if not all_or_none:
+                results.append(_apply_upsert(table, p, now, undo))
+            else:
+                prepared.append(p)
+        if all_or_none:
+            for p in prepared:
+                if isinstance(p, SaveError):
+                    results.append(
+                        {"id": None, "success": False, "errors": [p.as_dict()], "created": False}
+                    )
+                elif failed:
+                    results.append(
+                        {
+                            "id": None,
+                            "success": False,
+                            "errors": [ROLLED_BACK.as_dict()],
+                            "created": False,
+                        }
+                    )
+                else:
+                    results.append(_apply_upsert(table, p, now, undo))
+    return json_response(200, results)
+
+
+def _apply_upsert(table, p, now, undo) -> dict:
+    if isinstance(p, SaveError):
+        return {"id": None, "success": False, "errors": [p.as_dict()], "created": False}
+    op, row, changes = p
+    if op == "insert":
+        return {"id": table.insert(changes), "success": True, "errors": [], "created": True}
+    apply_update(table, row, changes, now, undo)
+    return {"id": table.id_of(row), "success": True, "errors": [], "created": False}
 
 
 def collections_create(emu, org, req: Request) -> Response:

@@ -480,3 +480,35 @@ def test_request_counts(emulator, sf):
     counts = emulator.control.request_counts()
     assert counts["describe"] == 1 and counts["query"] == 1 and counts["limits"] == 1
     assert emulator.control.request_counts("sandbox")["query"] == 0
+
+
+def test_collections_upsert_by_external_id(emulator, sf):
+    """REST API Developer Guide: sObject Collections, Upsert Records (created flag)."""
+    existing = sf.query(
+        "SELECT Id, WalkMe_User_Id__c FROM Contact WHERE WalkMe_User_Id__c != null LIMIT 1"
+    )
+    rec = existing["records"][0]
+    out = sf.restful(
+        "composite/sobjects/Contact/WalkMe_User_Id__c",
+        method="PATCH",
+        json={
+            "allOrNone": False,
+            "records": [
+                {
+                    "attributes": {"type": "Contact"},
+                    "WalkMe_User_Id__c": rec["WalkMe_User_Id__c"].upper(),
+                    "Title": "Upserted",
+                },
+                {
+                    "attributes": {"type": "Contact"},
+                    "WalkMe_User_Id__c": "new-user-1",
+                    "LastName": "Fresh",
+                },
+                {"attributes": {"type": "Contact"}, "WalkMe_User_Id__c": "new-user-2"},
+            ],
+        },
+    )
+    assert out[0] == {"id": rec["Id"], "success": True, "errors": [], "created": False}
+    assert out[1]["created"] is True and out[1]["id"].startswith("003")
+    assert out[2]["errors"][0]["statusCode"] == "REQUIRED_FIELD_MISSING"
+    assert emulator.control.get_record("Contact", rec["Id"])["Title"] == "Upserted"

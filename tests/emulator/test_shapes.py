@@ -210,6 +210,12 @@ def test_collections_and_query_match_recording(emulator, sf):
     expected = {k: v for k, v in recorded_ok.items() if k != "created"}
     assert_same_shape(expected, out[0])
     assert set(out[1]) == {"id", "success", "errors"}
+    upserted = sf.restful(
+        "composite/sobjects/Contact/Id",
+        method="PATCH",
+        json={"records": [{"attributes": {"type": "Contact"}, "Id": ids[0], "Title": "u"}]},
+    )
+    assert_same_shape(recorded_ok, upserted[0])
     assert set(out[1]["errors"][0]) == {"statusCode", "message", "fields"}
     assert queries
     for soql, recorded_q in queries:
