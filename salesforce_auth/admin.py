@@ -90,6 +90,7 @@ class SalesforceConnectionAdmin(admin.ModelAdmin):
                 "salesforce_auth.disconnect_salesforceconnection"
             ),
             "new_integration_url": reverse("admin:integrations_integration_add"),
+            "all_connections_url": reverse("admin:salesforce_auth_salesforceconnection_changelist"),
         }
         return TemplateResponse(
             request, "admin/salesforce_auth/salesforceconnection/integrations.html", context

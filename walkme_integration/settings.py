@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_beat",
     "formtools",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "salesforce_auth",
     "integrations",
 ]
@@ -66,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -182,6 +186,21 @@ CELERY_BEAT_SCHEDULE = {
 }
 # A running run with no heartbeat for this long is failed as "worker lost" by the reaper.
 RUN_HEARTBEAT_TIMEOUT_SECONDS = env_int("RUN_HEARTBEAT_TIMEOUT_SECONDS", 15 * 60, minimum=60)
+
+# --- Staff sign-in (django-allauth; the admin's login page redirects to it) ---------------
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "admin:index"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_ADAPTER = "walkme_integration.accounts.StaffAccountAdapter"  # sign-up closed
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"  # staff accounts are made by an administrator
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "WalkMe Insights to Salesforce"
 
 # --- Token encryption ------------------------------------------------------------------
 # Comma-separated Fernet keys: the first encrypts, all decrypt (rotation).

@@ -2,10 +2,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from walkme_integration.accounts import admin_login
 from walkme_integration.health import healthz
 
 urlpatterns = [
+    # The admin signs in through allauth (two-factor authentication, one login page).
+    path("admin/login/", admin_login, name="admin_login_redirect"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
     path("salesforce/", include("salesforce_auth.urls")),
     path("healthz", healthz, name="healthz"),
 ]

@@ -4,11 +4,15 @@ Screenshots go to test-artifacts/ so a failing run can be looked at. When chromi
 missing the tests are skipped, unless REQUIRE_BROWSER is set (CI sets it).
 """
 
+import base64
+import hashlib
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_FLAGS = [
@@ -26,8 +30,15 @@ def _chromium_path() -> str | None:
     return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
 
 
+def spki_sha256(leaf_pem_path: Path) -> str:
+    """Base64 SHA-256 of a certificate's SubjectPublicKeyInfo, as Chromium's SPKI lists want."""
+    leaf = x509.load_pem_x509_certificate(leaf_pem_path.read_bytes())  # first cert = leaf
+    spki = leaf.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
+
+
 @pytest.fixture(scope="session")
-def chromium_browser():
+def chromium_browser(salesforce_emulator_server):
     path = _chromium_path()
     if not path:
         if os.environ.get("REQUIRE_BROWSER"):
@@ -36,8 +47,11 @@ def chromium_browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
+        # Trust exactly the emulator's certificate (its sign-in pages are HTTPS), nothing else.
+        leaf = Path(salesforce_emulator_server.cert_dir) / "server-chain.pem"
+        trust_emulator = f"--ignore-certificate-errors-spki-list={spki_sha256(leaf)}"
         browser = playwright.chromium.launch(
-            executable_path=path, headless=True, args=CHROMIUM_FLAGS
+            executable_path=path, headless=True, args=[*CHROMIUM_FLAGS, trust_emulator]
         )
         yield browser
         browser.close()
@@ -69,9 +83,9 @@ def screenshot(page, request):
 
 @pytest.fixture
 def admin_page(page, live_server, alice):
-    """A browser page signed in to the admin as alice."""
+    """A browser page signed in to the admin as alice (the admin's login is allauth's)."""
     page.goto(f"{live_server.url}/admin/login/")
-    page.fill("input[name=username]", "alice")
+    page.fill("input[name=login]", "alice")
     page.fill("input[name=password]", "alice-password-1")
     page.click("input[type=submit], button[type=submit]")
     page.wait_for_url(f"{live_server.url}/admin/")

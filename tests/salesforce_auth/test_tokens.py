@@ -121,7 +121,7 @@ def test_it_shows_no_token_on_any_admin_page(alice_client, emulator_connection):
     ]
 
     for url in urls:
-        response = alice_client.get(url)
+        response = alice_client.get(url, follow=True)
         html = response.content.decode()
         assert response.status_code == 200, url
         for secret in tokens + ciphertexts:
