@@ -144,7 +144,13 @@ def list_objects(connection) -> list[SObjectInfo]:
 
 def describe_object(connection, sobject_name: str) -> dict[str, Any]:
     """The raw describe of one object (cached)."""
+    import re
+
     from salesforce_auth.client import get_client
+
+    # The name goes into a URL path: only an API name may, never "../" or a query.
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", sobject_name or ""):
+        raise ValueError(f"Not a Salesforce object API name: {sobject_name!r}")
 
     def fetch() -> dict[str, Any]:
         return get_client(connection).restful(f"sobjects/{sobject_name}/describe")

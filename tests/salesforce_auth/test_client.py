@@ -161,3 +161,12 @@ def test_it_describes_fields_and_refreshes_after_clearing_the_cache(emulator_con
 def test_it_describes_sandbox_objects_separately(emulator_connection, emulator_sandbox_connection):
     assert metadata.describe_object(emulator_sandbox_connection, "Contact")["name"] == "Contact"
     assert emulator_sandbox_connection.environment == "sandbox"
+
+
+def test_it_refuses_an_object_name_that_is_not_an_api_name(emulator_connection, emulator):
+    emulator.control.reset_request_counts()
+
+    with pytest.raises(ValueError, match="API name"):
+        metadata.describe_fields(emulator_connection, "../limits")
+
+    assert sum(emulator.control.request_counts().values()) == 0
