@@ -31,3 +31,10 @@ lint: $(VENV)/.installed
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# The benchmark (bench/): writes BENCHMARKS.md, bench/results.json and bench/plot.png.
+# e.g. make bench SIZES=1000,10000 BENCH_ARGS="--modes rest --latencies 0"
+SIZES ?= 1000,10000,100000,1000000
+BENCH_ARGS ?=
+bench: $(VENV)/.installed
+	$(PY) -m bench --sizes $(SIZES) $(BENCH_ARGS)

@@ -1,0 +1,3 @@
+from bench.command import main
+
+raise SystemExit(main())

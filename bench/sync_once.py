@@ -1,0 +1,78 @@
+"""One measured run in a fresh process: `python -m bench.sync_once RUN_ID` prints JSON.
+
+The process is started per run so its peak resident memory (VmHWM, ru_maxrss) is the
+run's own. The time measured is `integrations.sync.runner.execute(run)` alone, not
+Python's or Django's start.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import resource
+import sys
+import time
+
+
+def proc_status_mb(field: str) -> float:
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+API_CALLS_RE = re.compile(r"API calls (\d+) \(([^)]*)\); retries (\d+)")
+PLAN_RE = re.compile(r"plan: (\d+) queries in (\d+) calls")
+TO_UPDATE_RE = re.compile(r"(\d+) records to update from (\d+) rows")
+
+
+def figures_from_log(raw_log: str) -> dict:
+    """API calls by kind, retries, query chunks and records to update, from the raw log."""
+    calls: dict[str, int] = {}
+    retries = 0
+    if match := API_CALLS_RE.search(raw_log):
+        retries = int(match.group(3))
+        for part in match.group(2).split(", "):
+            if part and part != "none":
+                kind, count = part.rsplit(" ", 1)
+                calls[kind] = int(count)
+    plan = PLAN_RE.search(raw_log)
+    to_update = TO_UPDATE_RE.search(raw_log)
+    return {
+        "api_calls": calls,
+        "retries": retries,
+        "query_chunks": int(plan.group(1)) if plan else 0,
+        "records_to_update": int(to_update.group(1)) if to_update else 0,
+    }
+
+
+def main(argv: list[str]) -> None:
+    import django
+
+    django.setup()
+    from integrations.models import IntegrationRun
+    from integrations.sync.runner import execute
+
+    run = IntegrationRun.objects.select_related("integration").get(pk=int(argv[0]))
+    baseline_mb = proc_status_mb("VmRSS")
+    started = time.perf_counter()
+    run = execute(run)
+    seconds = time.perf_counter() - started
+    run.refresh_from_db()
+    result = {
+        "seconds": seconds,
+        "status": run.status,
+        "rows_read": run.rows_read,
+        "outcomes": {name: getattr(run, name) for name in IntegrationRun.OUTCOME_FIELDS},
+        "rss_before_run_mb": round(baseline_mb, 1),
+        "peak_rss_mb": round(proc_status_mb("VmHWM"), 1),
+        "ru_maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "error": run.error_summary,
+        **figures_from_log(run.raw_log),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
