@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from integrations import services
 from integrations.charts import integration_runs_chart, rows_not_written
 from integrations.formatting import format_duration
 from integrations.integration_admin import IntegrationAdmin, MenuItem
@@ -18,11 +20,13 @@ from integrations.models import (
 from integrations.report_admin import InsightsReportAdmin, WalkMeEnvironmentAdmin  # noqa: F401
 from integrations.run_admin import (
     AUTO_REFRESH_SECONDS,
+    ScheduleForm,
     can_run,
     queue_run_and_report,
     run_selected_integrations,
     runs_are_active,
 )
+from integrations.schedules import describe_schedule, next_run_at
 
 
 @admin.register(Integration)
@@ -41,7 +45,43 @@ class IntegrationGridAdmin(IntegrationAdmin):
             *super().options_menu_items(obj),
             MenuItem("Run now", run_now, post=True),
             MenuItem("Logs", f"{logs}?integration__id__exact={obj.pk}"),
+            MenuItem("Schedule", reverse("admin:integrations_integration_schedule", args=[obj.pk])),
         ]
+
+    def get_urls(self):
+        schedule = path(
+            "<int:object_id>/schedule/",
+            self.admin_site.admin_view(self.schedule_view),
+            name="integrations_integration_schedule",
+        )
+        return [schedule, *super().get_urls()]
+
+    def schedule_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Override the daily 09:00 UTC with cron fields; beat's PeriodicTask follows."""
+        integration = get_object_or_404(Integration, pk=object_id)
+        if not self.has_change_permission(request, integration):
+            raise PermissionDenied
+        form = ScheduleForm(request.POST or None, instance=integration)
+        if request.method == "POST" and form.is_valid():
+            services.set_schedule(integration, **form.cleaned_data)
+            upcoming = next_run_at(integration)
+            when = f"; next run {upcoming:%Y-%m-%d %H:%M} UTC" if upcoming else ""
+            self.message_user(
+                request,
+                f"Schedule of {integration.name} saved: {describe_schedule(integration)}{when}.",
+            )
+            return HttpResponseRedirect(reverse("admin:integrations_integration_changelist"))
+        integration.refresh_from_db()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Schedule: {integration.name}",
+            "integration": integration,
+            "form": form,
+            "schedule": describe_schedule(integration),
+            "next_run": next_run_at(integration),
+        }
+        return TemplateResponse(request, "admin/integrations/integration/schedule.html", context)
 
     def changelist_view(self, request, extra_context=None):
         # The grid's last-run column follows a running run by reloading itself.

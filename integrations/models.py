@@ -203,6 +203,15 @@ class Integration(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # Beat parses these with celery's crontab; a bad value must be refused here, not
+        # discovered by beat at 09:00.
+        from integrations.cron import CRON_FIELDS, cron_field_errors
+
+        errors = cron_field_errors({name: getattr(self, name) for name in CRON_FIELDS})
+        if errors:
+            raise ValidationError(errors)
+
 
 class EmptyCellPolicy(models.TextChoices):
     LEAVE = "leave", "Leave the field unchanged"

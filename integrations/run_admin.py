@@ -3,10 +3,12 @@
 Kept out of admin.py so the integration grid and the run log share one code path.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
 from integrations import services
+from integrations.cron import CRON_FIELDS
 from integrations.models import (
     ACTIVE_RUN_STATUSES,
     Integration,
@@ -56,3 +58,12 @@ def runs_are_active(integration: Integration | None = None) -> bool:
     if integration is not None:
         runs = runs.filter(integration=integration)
     return runs.exists()
+
+
+class ScheduleForm(forms.ModelForm):
+    """The integration's cron fields (UTC); the model's clean() checks them with celery."""
+
+    class Meta:
+        model = Integration
+        fields = list(CRON_FIELDS)
+        help_texts = {name: hint for name, ((_, _), hint) in CRON_FIELDS.items()}

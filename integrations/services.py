@@ -224,6 +224,26 @@ def run_scheduled(integration_id: int, now: datetime | None = None) -> Integrati
     return request_run(integration, RunTrigger.SCHEDULE)
 
 
+def set_schedule(integration: Integration, **cron_fields: str) -> Integration:
+    """Override when beat runs the integration (cron fields, UTC); its PeriodicTask follows.
+
+    Raises ValidationError naming each field celery's crontab parser rejects.
+    """
+    from integrations.cron import CRON_FIELDS
+    from integrations.schedules import sync_schedule
+
+    unknown = set(cron_fields) - set(CRON_FIELDS)
+    if unknown:
+        raise TypeError(f"not schedule fields: {sorted(unknown)}")
+    for name, value in cron_fields.items():
+        setattr(integration, name, value.strip())
+    integration.clean()
+    with transaction.atomic():
+        integration.save(update_fields=[*cron_fields, "updated_at"])
+        sync_schedule(integration)
+    return integration
+
+
 def finish_run(run: IntegrationRun, outcome) -> IntegrationRun:
     """End a run with its outcome (integrations.sync.outcome.RunOutcome): status, counts,
     raw log, error summary and the remaining row results.

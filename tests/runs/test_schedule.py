@@ -74,3 +74,56 @@ def test_a_tick_with_an_unusable_connection_fails_with_how_to_fix(
     assert run.status == RunStatus.FAILED
     assert "reconnect" in run.error_summary
     assert len(mailoutbox) == 1
+
+
+def _schedule_url(integration) -> str:
+    from django.urls import reverse
+
+    return reverse("admin:integrations_integration_schedule", args=[integration.pk])
+
+
+def test_it_overrides_the_schedule_with_valid_cron_fields(alice_client, contact_integration):
+    sync_schedule(contact_integration)
+    response = alice_client.post(
+        _schedule_url(contact_integration),
+        {
+            "schedule_minute": "30",
+            "schedule_hour": "6",
+            "schedule_day_of_week": "mon-fri",
+            "schedule_day_of_month": "*",
+            "schedule_month_of_year": "*",
+        },
+        follow=True,
+    )
+    assert "Schedule of Onboarding to Contacts saved" in response.content.decode()
+    crontab = PeriodicTask.objects.get(pk=contact_integration.periodic_task_id).crontab
+    assert (crontab.minute, crontab.hour, crontab.day_of_week) == ("30", "6", "mon-fri")
+    assert crontab.timezone.key == "UTC"
+
+
+def test_it_refuses_cron_fields_celery_cannot_parse(alice_client, contact_integration):
+    task = sync_schedule(contact_integration)
+    response = alice_client.post(
+        _schedule_url(contact_integration),
+        {
+            "schedule_minute": "61",
+            "schedule_hour": "9",
+            "schedule_day_of_week": "funday",
+            "schedule_day_of_month": "*",
+            "schedule_month_of_year": "*",
+        },
+    )
+    page = response.content.decode()
+    assert "&#x27;61&#x27; is not a valid cron value" in page
+    assert "funday" in page
+    contact_integration.refresh_from_db()
+    assert contact_integration.schedule_minute == "0"
+    assert PeriodicTask.objects.get(pk=task.pk).crontab.minute == "0"
+
+
+def test_the_model_refuses_a_bad_cron_field_for_every_caller(contact_integration):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        services.set_schedule(contact_integration, schedule_hour="25")
+    assert "schedule_hour" in error.value.message_dict
