@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -16,6 +17,7 @@ from integrations.models import (
     Integration,
     IntegrationRun,
     RunRowResult,
+    RunStatus,
 )
 from integrations.report_admin import InsightsReportAdmin, WalkMeEnvironmentAdmin  # noqa: F401
 from integrations.run_admin import (
@@ -82,6 +84,24 @@ class IntegrationGridAdmin(IntegrationAdmin):
             "next_run": next_run_at(integration),
         }
         return TemplateResponse(request, "admin/integrations/integration/schedule.html", context)
+
+    def get_queryset(self, request: HttpRequest):
+        latest = IntegrationRun.objects.filter(integration=OuterRef("pk")).order_by(
+            "-created_at", "-id"
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(last_run_rows_read=Subquery(latest.values("rows_read")[:1]))
+        )
+
+    @admin.display(description="Last run")
+    def last_run_display(self, obj: Integration) -> str:
+        shown = super().last_run_display(obj)
+        if getattr(obj, "last_run_status", None) == RunStatus.RUNNING:
+            # The runner updates the counts after every batch: show how far it got.
+            return format_html("{}<br><small>{} rows so far</small>", shown, obj.last_run_rows_read)
+        return shown
 
     def changelist_view(self, request, extra_context=None):
         # The grid's last-run column follows a running run by reloading itself.

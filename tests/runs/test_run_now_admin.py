@@ -98,3 +98,17 @@ def test_the_grid_offers_run_now_and_logs_and_refreshes_while_running(
     assert 'http-equiv="refresh"' not in grid
     alice_client.post(_run_now_url(contact_integration))
     assert 'http-equiv="refresh"' in alice_client.get(grid_url).content.decode()
+
+
+def test_the_grid_shows_how_many_rows_a_running_run_has_read(
+    own_broker, alice_client, contact_integration
+):
+    from integrations import services
+    from integrations.models import IntegrationRun
+
+    run = services.request_run(contact_integration)
+    services.claim_run(run.id)
+    IntegrationRun.objects.filter(id=run.id).update(rows_read=1200)
+    grid = alice_client.get(reverse("admin:integrations_integration_changelist")).content.decode()
+    assert "Running" in grid
+    assert "1200 rows so far" in grid
