@@ -148,12 +148,14 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "walkme-integration@lo
 _BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or env_str("REDIS_URL") or "filesystem://"
 if CELERY_BROKER_URL == "filesystem://":
-    for sub in ("in", "processed"):
+    for sub in ("in", "processed", "control"):
         (_BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_BROKER_DIR / "in"),
         "data_folder_out": str(_BROKER_DIR / "in"),
         "processed_folder": str(_BROKER_DIR / "processed"),
+        # Worker remote control (pidbox) files; kombu's default is ./control in the CWD.
+        "control_folder": str(_BROKER_DIR / "control"),
         "store_processed": False,
     }
 else:
@@ -231,13 +233,6 @@ if SALESFORCE_CA_BUNDLE and not Path(SALESFORCE_CA_BUNDLE).is_file():
 SALESFORCE_CONNECT_TIMEOUT = env_int("SALESFORCE_CONNECT_TIMEOUT", 10, minimum=1)
 SALESFORCE_READ_TIMEOUT = env_int("SALESFORCE_READ_TIMEOUT", 120, minimum=1)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-}
 # --- Report sources (integrations/sources/) ---------------------------------------------
 # CA bundle for HTTPS report sources; None = the default CA store. Read only from here,
 # never from REQUESTS_CA_BUNDLE (the HTTPS source turns requests' trust_env off).
@@ -251,3 +246,10 @@ REPORT_SOURCE_READ_TIMEOUT = env_int("REPORT_SOURCE_READ_TIMEOUT", 60, minimum=1
 # Default endpoint for S3-compatible stores (MinIO, Ceph...); a report's own setting wins.
 REPORT_SOURCE_S3_ENDPOINT_URL = env_str("REPORT_SOURCE_S3_ENDPOINT_URL") or None
 
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+}
