@@ -7,6 +7,7 @@ import json
 import math
 import os
 import platform
+import secrets
 import shutil
 import subprocess
 import sys
@@ -128,7 +129,11 @@ class Bench:
             self.emulator, self.user, size, report, self.args.changed_share
         )
         integration = workspace.make_integration(
-            connection, self.user, report, mode, f"Bench {size} {mode} {latency}ms"
+            connection,
+            self.user,
+            report,
+            mode,
+            f"Bench {size} {mode} {latency}ms {secrets.token_hex(3)}",
         )
         self.emulator.set_latency(latency)
         self.say(f"org of {size:,} Contacts ready in {time.perf_counter() - started:.1f} s")

@@ -8,10 +8,12 @@ Python's or Django's start.
 from __future__ import annotations
 
 import json
+import os
 import re
 import resource
 import sys
 import time
+from pathlib import Path
 
 
 def proc_status_mb(field: str) -> float:
@@ -56,9 +58,20 @@ def main(argv: list[str]) -> None:
 
     run = IntegrationRun.objects.select_related("integration").get(pk=int(argv[0]))
     baseline_mb = proc_status_mb("VmRSS")
+    profile_path = os.environ.get("BENCH_PROFILE_DIR")
+    profiler = None
+    if profile_path:  # `python -m bench --profile DIR`: pyinstrument's text report per run
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.005)
+        profiler.start()
     started = time.perf_counter()
     run = execute(run)
     seconds = time.perf_counter() - started
+    if profiler is not None:
+        profiler.stop()
+        out = Path(profile_path) / f"run-{run.pk}.txt"
+        out.write_text(profiler.output_text(unicode=True, show_all=False))
     run.refresh_from_db()
     result = {
         "seconds": seconds,

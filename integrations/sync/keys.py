@@ -5,9 +5,12 @@ case or surrounding spaces would hit the same record: they are the same key here
 Ids (and references) are case-sensitive in Salesforce, so they are only trimmed.
 """
 
+import marshal
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from integrations.sync.diff import LEAVE
 
 CASE_SENSITIVE_KEY_TYPES = frozenset({"id", "reference"})
 
@@ -31,6 +34,74 @@ class KeyedRow:
     values: tuple[Any, ...]
 
 
+# A million distinct keys must fit in a few hundred MB: each key's first row is kept as one
+# marshal-ed bytes object (about 100 bytes for six cast values) instead of a KeyedRow, a
+# tuple and an object per value (about 500). marshal knows bool, int, float, str and None;
+# the LEAVE marker travels as Ellipsis. Version 2 writes no back-references, so it is
+# deterministic.
+_MARSHAL_VERSION = 2
+
+
+def pack_row(line: int, key: str, norm_key: str, values: tuple[Any, ...]) -> bytes:
+    """One row's first line, key as written (None when it equals the normalised key) and
+    cast values, packed."""
+    stored = tuple(Ellipsis if value is LEAVE else value for value in values)
+    return marshal.dumps((line, None if key == norm_key else key, stored), _MARSHAL_VERSION)
+
+
+def unpack_row(packed: bytes, norm_key: str) -> KeyedRow:
+    line, key, stored = marshal.loads(packed)
+    values = tuple(LEAVE if value is Ellipsis else value for value in stored)
+    return KeyedRow(line, norm_key if key is None else key, values)
+
+
+class PackedRows:
+    """normalised key -> KeyedRow, stored packed (see pack_row); rows are built on access."""
+
+    __slots__ = ("_packed",)
+
+    def __init__(self) -> None:
+        self._packed: dict[str, bytes] = {}
+
+    def __len__(self) -> int:
+        return len(self._packed)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._packed)
+
+    def __contains__(self, norm_key: object) -> bool:
+        return norm_key in self._packed
+
+    def __getitem__(self, norm_key: str) -> KeyedRow:
+        return unpack_row(self._packed[norm_key], norm_key)
+
+    def __setitem__(self, norm_key: str, row: KeyedRow) -> None:
+        self._packed[norm_key] = pack_row(row.line, row.key, norm_key, row.values)
+
+    def __delitem__(self, norm_key: str) -> None:
+        del self._packed[norm_key]
+
+    def get(self, norm_key: str) -> KeyedRow | None:
+        packed = self._packed.get(norm_key)
+        return None if packed is None else unpack_row(packed, norm_key)
+
+    def pop(self, norm_key: str) -> KeyedRow:
+        return unpack_row(self._packed.pop(norm_key), norm_key)
+
+    def pop_packed(self, norm_key: str) -> bytes:
+        return self._packed.pop(norm_key)
+
+    def add_packed(self, norm_key: str, packed: bytes) -> None:
+        self._packed[norm_key] = packed
+
+    def values(self) -> Iterator[KeyedRow]:
+        for norm_key, packed in self._packed.items():
+            yield unpack_row(packed, norm_key)
+
+    def clear(self) -> None:
+        self._packed.clear()
+
+
 @dataclass
 class KeyGroups:
     """Rows grouped by normalised key while the report streams past.
@@ -41,18 +112,18 @@ class KeyGroups:
     others leave a line number (and only while there are duplicates at all).
     """
 
-    rows: dict[str, KeyedRow] = field(default_factory=dict)
+    rows: PackedRows = field(default_factory=PackedRows)
     # normalised key -> line numbers of the extra rows, in report order
     extra_lines: dict[str, list[int]] = field(default_factory=dict)
     conflicting: set[str] = field(default_factory=set)
 
     def add(self, norm_key: str, line: int, key: str, values: tuple[Any, ...]) -> None:
-        first = self.rows.get(norm_key)
-        if first is None:
-            self.rows[norm_key] = KeyedRow(line, key, values)
+        rows = self.rows
+        if norm_key not in rows:
+            rows.add_packed(norm_key, pack_row(line, key, norm_key, values))
             return
         self.extra_lines.setdefault(norm_key, []).append(line)
-        if first.values != values:
+        if rows[norm_key].values != values:
             self.conflicting.add(norm_key)
 
     def duplicates(self) -> Iterator[tuple[int, str, str]]:

@@ -28,7 +28,7 @@ from integrations.sync.api import (
     error_code_and_message,
     is_transient,
 )
-from integrations.sync.keys import KeyedRow
+from integrations.sync.keys import KeyedRow, unpack_row
 from salesforce_auth.metadata import FieldInfo
 
 COLLECTION_SIZE = 200
@@ -39,12 +39,20 @@ LOCKED = "UNABLE_TO_LOCK_ROW"
 
 @dataclass(slots=True)
 class Change:
-    """One record to update: which report row it comes from and which fields change."""
+    """One record to update: which report row it comes from and which fields change.
+
+    The row stays packed (keys.pack_row) while hundreds of thousands of changes wait for
+    the push; `row` unpacks it when it is needed."""
 
     record_id: str
-    row: KeyedRow
+    packed: bytes
+    norm_key: str
     mask: int  # bit i set: field i of the mapping is written
     done: bool = False
+
+    @property
+    def row(self) -> KeyedRow:
+        return unpack_row(self.packed, self.norm_key)
 
 
 @dataclass
