@@ -4,8 +4,14 @@ Describe results are reduced to small frozen dataclasses so the rest of the code
 digs through raw describe dictionaries.
 """
 
+import re
+import time
 from dataclasses import dataclass
 from typing import Any
+
+from django.core.cache import cache
+
+from salesforce_auth.client import get_client
 
 # Describe types that cannot be filled from a report cell.
 UNMAPPABLE_TYPES = frozenset({"id", "address", "location", "base64", "anyType", "complexvalue"})
@@ -97,28 +103,24 @@ METADATA_CACHE_SECONDS = 5 * 60
 
 
 def _generation_key(connection) -> str:
-    return f"salesforce-metadata-generation:{connection.pk}"
+    # The org and user are part of the key, not only the row id: a row id can be reused
+    # after a connection is deleted, and must never serve another org's metadata.
+    return (
+        f"salesforce-metadata-generation:{connection.pk}:{connection.org_id}:{connection.user_id}"
+    )
 
 
 def _cache_key(connection, what: str) -> str:
-    from django.core.cache import cache
-
     generation = cache.get(_generation_key(connection), 0)
-    return f"salesforce-metadata:{connection.pk}:{generation}:{what}"
+    return f"{_generation_key(connection)}:{generation}:{what}"
 
 
 def clear_metadata_cache(connection) -> None:
     """Forget cached describes of `connection` (after reconnecting, or "Refresh metadata")."""
-    import time
-
-    from django.core.cache import cache
-
     cache.set(_generation_key(connection), time.time_ns(), timeout=None)
 
 
 def _cached(connection, what: str, fetch):
-    from django.core.cache import cache
-
     key = _cache_key(connection, what)
     value = cache.get(key)
     if value is None:
@@ -129,7 +131,6 @@ def _cached(connection, what: str, fetch):
 
 def list_objects(connection) -> list[SObjectInfo]:
     """Objects of the org a report can be pushed into (updateable and queryable), by label."""
-    from salesforce_auth.client import get_client
 
     def fetch() -> list[SObjectInfo]:
         described = get_client(connection).describe() or {}
@@ -144,10 +145,6 @@ def list_objects(connection) -> list[SObjectInfo]:
 
 def describe_object(connection, sobject_name: str) -> dict[str, Any]:
     """The raw describe of one object (cached)."""
-    import re
-
-    from salesforce_auth.client import get_client
-
     # The name goes into a URL path: only an API name may, never "../" or a query.
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", sobject_name or ""):
         raise ValueError(f"Not a Salesforce object API name: {sobject_name!r}")

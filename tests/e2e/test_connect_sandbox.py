@@ -1,7 +1,5 @@
 """Connecting a Sandbox org in a real browser, through the emulator's sign-in and consent."""
 
-import os
-
 import pytest
 from playwright.sync_api import expect
 
@@ -9,10 +7,6 @@ from salesforce_auth.models import ConnectionStatus, SalesforceConnection
 from salesforce_emulator import seed
 
 pytestmark = pytest.mark.browser
-
-# Playwright's sync API keeps an event loop running in this thread; the ORM calls made here
-# (fixtures, assertions) are synchronous, so allow them.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def test_it_connects_a_sandbox_account_in_the_browser(

@@ -2,7 +2,6 @@
 its View log page. A real Celery worker runs the task against the Salesforce emulator.
 Screenshots are kept in test-artifacts/."""
 
-import os
 import re
 
 import pytest
@@ -17,9 +16,6 @@ demo_integration = runs.demo_integration
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Playwright's sync API keeps an event loop running in this thread; Django's ORM calls made
-# here (fixtures, assertions) are still synchronous, so allow them.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ROWS = 60
 

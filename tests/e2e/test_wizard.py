@@ -1,7 +1,6 @@
 """The wizard in a real browser: create an integration on the sandbox org, see it in the
 grid, edit it and remove a row with X. Screenshots are kept in test-artifacts/."""
 
-import os
 import re
 
 import pytest
@@ -13,10 +12,6 @@ from integrations.models import InsightsReport, Integration, SourceKind
 from integrations.sources import refresh_report_columns
 
 pytestmark = pytest.mark.browser
-
-# Playwright's sync API keeps an event loop running in this thread; Django's ORM calls made
-# here (fixtures, assertions) are still synchronous, so allow them.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
