@@ -128,6 +128,30 @@ def markdown(results: dict, plot: Path) -> str:
             f"({_calls_text(e['api_calls'])}) | {e['minimum_calls']} | {e['calls_ratio']:.2f} | "
             f"{e['peak_rss_mb']:.0f} | {emulator} | {e['emulator_cpu_seconds']:.1f} | {outcome} |"
         )
+    phased = [e for e in results["runs"] if e.get("phase_seconds") and e["run"] == "fresh"]
+    if phased:
+        lines += [
+            "",
+            "## Where the time goes (fresh runs)",
+            "",
+            "Phases from the run's raw log. Push rate: records written per second of the push "
+            "phase, client and emulator together (the emulator must take at least 20,000 "
+            "records/s through composite/sobjects so that it is not the bottleneck).",
+            "",
+            "| rows | mode | latency | read report (s) | budget (s) | match and compare (s) "
+            "| push (s) | records pushed | push rate (records/s) |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for e in phased:
+            p = e["phase_seconds"]
+            push = p.get("push", 0.0)
+            rate = f"{e['records_to_update'] / push:,.0f}" if push else "-"
+            lines.append(
+                f"| {e['size']:,} | {e['mode']} | {e['latency_ms']} ms | "
+                f"{p.get('read report', 0):.2f} | {p.get('budget', 0):.2f} | "
+                f"{p.get('match and compare', 0):.2f} | {push:.2f} | "
+                f"{e['records_to_update']:,} | {rate} |"
+            )
     if results["baseline"]:
         lines += [
             "",

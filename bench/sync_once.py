@@ -12,6 +12,7 @@ import os
 import re
 import resource
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -27,6 +28,52 @@ def proc_status_mb(field: str) -> float:
 API_CALLS_RE = re.compile(r"API calls (\d+) \(([^)]*)\); retries (\d+)")
 PLAN_RE = re.compile(r"plan: (\d+) queries in (\d+) calls")
 TO_UPDATE_RE = re.compile(r"(\d+) records to update from (\d+) rows")
+
+
+PHASE_RE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) == (.+)$", re.M)
+
+
+def phase_marks(raw_log: str) -> list[tuple[float, str]]:
+    """(epoch seconds, phase name) of each "== phase" line of the raw log (UTC stamps)."""
+    from datetime import UTC, datetime
+
+    return [
+        (
+            datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=UTC).timestamp(),
+            name.split(" (")[0],
+        )
+        for stamp, name in PHASE_RE.findall(raw_log)
+    ]
+
+
+def phase_seconds(raw_log: str) -> dict[str, float]:
+    """Seconds from each "== phase" line of the raw log to the next one."""
+    marks = phase_marks(raw_log)
+    return {name: round(marks[i + 1][0] - moment, 3) for i, (moment, name) in enumerate(marks[:-1])}
+
+
+class RssSampler(threading.Thread):
+    """Samples VmRSS every 0.2 s, to tell in which phase the memory peak falls."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.samples: list[tuple[float, float]] = []
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(0.2):
+            self.samples.append((time.time(), proc_status_mb("VmRSS")))
+
+    def peak_by_phase(self, raw_log: str) -> dict[str, float]:
+        marks = phase_marks(raw_log)
+        peaks: dict[str, float] = {}
+        for moment, rss in self.samples:
+            phase = "start"
+            for mark, name in marks:
+                if mark <= moment:
+                    phase = name
+            peaks[phase] = round(max(peaks.get(phase, 0.0), rss), 1)
+        return peaks
 
 
 def figures_from_log(raw_log: str) -> dict:
@@ -46,6 +93,7 @@ def figures_from_log(raw_log: str) -> dict:
         "retries": retries,
         "query_chunks": int(plan.group(1)) if plan else 0,
         "records_to_update": int(to_update.group(1)) if to_update else 0,
+        "phase_seconds": phase_seconds(raw_log),
     }
 
 
@@ -65,9 +113,13 @@ def main(argv: list[str]) -> None:
 
         profiler = Profiler(interval=0.005)
         profiler.start()
+    sampler = RssSampler()
+    sampler.start()
     started = time.perf_counter()
     run = execute(run)
     seconds = time.perf_counter() - started
+    sampler.stopping.set()
+    sampler.join()
     if profiler is not None:
         profiler.stop()
         out = Path(profile_path) / f"run-{run.pk}.txt"
@@ -83,6 +135,7 @@ def main(argv: list[str]) -> None:
         "ru_maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "error": run.error_summary,
         **figures_from_log(run.raw_log),
+        "peak_rss_mb_by_phase": sampler.peak_by_phase(run.raw_log),
     }
     print(json.dumps(result))
 

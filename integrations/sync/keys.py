@@ -37,20 +37,26 @@ class KeyedRow:
 # A million distinct keys must fit in a few hundred MB: each key's first row is kept as one
 # marshal-ed bytes object (about 100 bytes for six cast values) instead of a KeyedRow, a
 # tuple and an object per value (about 500). marshal knows bool, int, float, str and None;
-# the LEAVE marker travels as Ellipsis. Version 2 writes no back-references, so it is
-# deterministic.
-_MARSHAL_VERSION = 2
+# the LEAVE marker travels as Ellipsis. Packed rows are compared only once unpacked.
+PACK_VERSION = 4
 
 
-def pack_row(line: int, key: str, norm_key: str, values: tuple[Any, ...]) -> bytes:
-    """One row's first line, key as written (None when it equals the normalised key) and
-    cast values, packed."""
+def pack_row(
+    line: int, key: str, norm_key: str | None, values: tuple[Any, ...], *extra: Any
+) -> bytes:
+    """One row's first line, key as written (None when it equals the normalised key, to
+    save its bytes; pass norm_key=None to keep it) and cast values, packed, followed by
+    `extra` plain values (read back with unpack_extra)."""
     stored = tuple(Ellipsis if value is LEAVE else value for value in values)
-    return marshal.dumps((line, None if key == norm_key else key, stored), _MARSHAL_VERSION)
+    return marshal.dumps((line, None if key == norm_key else key, stored, *extra), PACK_VERSION)
 
 
-def unpack_row(packed: bytes, norm_key: str) -> KeyedRow:
-    line, key, stored = marshal.loads(packed)
+def unpack_extra(packed: bytes) -> tuple[Any, ...]:
+    return marshal.loads(packed)[3:]
+
+
+def unpack_row(packed: bytes, norm_key: str | None = None) -> KeyedRow:
+    line, key, stored = marshal.loads(packed)[:3]
     values = tuple(LEAVE if value is Ellipsis else value for value in stored)
     return KeyedRow(line, norm_key if key is None else key, values)
 

@@ -84,7 +84,8 @@ class Tally:
                 salesforce_id=salesforce_id[:18],
             )
         )
-        if len(self.pending) >= ROW_RESULT_BATCH * 5:
+        # One batch at a time: a pending RunRowResult costs about a kilobyte.
+        if len(self.pending) >= ROW_RESULT_BATCH:
             self.flush()
 
     def flush(self) -> None:

@@ -28,7 +28,7 @@ from integrations.sync.api import (
     error_code_and_message,
     is_transient,
 )
-from integrations.sync.keys import KeyedRow, unpack_row
+from integrations.sync.keys import KeyedRow, pack_row, unpack_extra, unpack_row
 from salesforce_auth.metadata import FieldInfo
 
 COLLECTION_SIZE = 200
@@ -37,22 +37,30 @@ LOCK_RETRY_BATCH_SIZES = (50, 10, 1)
 LOCKED = "UNABLE_TO_LOCK_ROW"
 
 
-@dataclass(slots=True)
 class Change:
     """One record to update: which report row it comes from and which fields change.
 
-    The row stays packed (keys.pack_row) while hundreds of thousands of changes wait for
-    the push; `row` unpacks it when it is needed."""
+    Hundreds of thousands of changes wait for the push at once, so each keeps its record
+    Id and row packed in one bytes object (keys.pack_row's format with the Id in front);
+    `record_id` and `row` unpack it when needed."""
 
-    record_id: str
-    packed: bytes
-    norm_key: str
-    mask: int  # bit i set: field i of the mapping is written
-    done: bool = False
+    __slots__ = ("packed", "mask", "done")
+
+    def __init__(self, record_id: str, row: KeyedRow, mask: int) -> None:
+        self.packed = pack_row(row.line, row.key, None, row.values, record_id)
+        self.mask = mask  # bit i set: field i of the mapping is written
+        self.done = False
+
+    @property
+    def record_id(self) -> str:
+        return unpack_extra(self.packed)[0]
 
     @property
     def row(self) -> KeyedRow:
-        return unpack_row(self.packed, self.norm_key)
+        return unpack_row(self.packed)
+
+    def __repr__(self) -> str:
+        return f"Change({self.record_id!r}, {self.row!r}, {self.mask:#b})"
 
 
 @dataclass

@@ -21,7 +21,7 @@ from integrations.sync import matching, push
 from integrations.sync.api import DailyLimitReached, SalesforceApi, SyncError
 from integrations.sync.casting import CastError, cast_cell
 from integrations.sync.diff import LEAVE, changed_fields
-from integrations.sync.keys import KeyedRow, KeyGroups, normalise_key, unpack_row
+from integrations.sync.keys import KeyedRow, KeyGroups, normalise_key
 from integrations.sync.outcome import RunLog, RunOutcome, Tally
 from salesforce_auth.exceptions import ReauthorizationRequired, SalesforceConnectionError
 from salesforce_auth.metadata import FieldInfo
@@ -351,8 +351,7 @@ class Run:
             self.api, plan.sobject, plan.key_field.name, plan.key_field.type, select, keys
         ):
             for norm in chunk_keys:
-                packed = groups.rows.pop_packed(norm)
-                row = unpack_row(packed, norm)
+                row = groups.rows.pop(norm)
                 records = found.get(norm)
                 if not records:
                     tally.add(
@@ -377,7 +376,7 @@ class Run:
                 for record in records:
                     mask = changed_fields(fields, row.values, record)
                     if mask:
-                        self.changes.append(push.Change(record["Id"], packed, norm, mask))
+                        self.changes.append(push.Change(record["Id"], row, mask))
                         self._note_field_changes(fields, row, record, mask)
                         row_changed = True
                 if row_changed:
