@@ -7,6 +7,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    SolarSchedule,
+)
 
 from integrations import services
 from integrations.charts import integration_runs_chart, rows_not_written
@@ -237,3 +243,11 @@ class RunRowResultAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# Schedules are kept in step by integrations.schedules; editing crontabs, intervals, clocked
+# or solar schedules by hand would only confuse the picture, so the admin shows the periodic
+# tasks themselves and nothing else of django-celery-beat.
+for _schedule_model in (ClockedSchedule, CrontabSchedule, IntervalSchedule, SolarSchedule):
+    if admin.site.is_registered(_schedule_model):
+        admin.site.unregister(_schedule_model)
