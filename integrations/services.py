@@ -65,8 +65,11 @@ def request_run(
                 sobject_name=integration.sobject_name,
                 raw_log=_log_line(f"queued ({RunTrigger(trigger).label})"),
             )
-    except IntegrityError:
-        # The partial unique constraint: one queued-or-running run per integration.
+    except IntegrityError as exc:
+        # The partial unique constraint: one queued-or-running run per integration. Any
+        # other violation (the integration was deleted meanwhile) is not "already running".
+        if not _is_active_run_conflict(exc):
+            raise
         if trigger != RunTrigger.SCHEDULE:
             raise RunAlreadyActive(integration) from None
         return _record_ended_run(
@@ -79,6 +82,20 @@ def request_run(
     run_id = run.pk
     transaction.on_commit(lambda: _enqueue_run(run_id))
     return run
+
+
+ACTIVE_RUN_CONSTRAINT = "one_active_run_per_integration"
+
+
+def _is_active_run_conflict(exc: IntegrityError) -> bool:
+    """Whether `exc` is the violation of the one-active-run-per-integration constraint."""
+    diag = getattr(exc.__cause__, "diag", None)  # psycopg names the violated constraint
+    constraint = getattr(diag, "constraint_name", None)
+    if constraint:
+        return constraint == ACTIVE_RUN_CONSTRAINT
+    # SQLite names the columns of the violated unique index instead.
+    table = IntegrationRun._meta.db_table
+    return f"UNIQUE constraint failed: {table}.integration_id" in str(exc)
 
 
 def _record_ended_run(

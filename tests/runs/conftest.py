@@ -1,8 +1,10 @@
 """Fixtures for runs: a broker space of the test's own and a real in-process Celery worker."""
 
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import quote
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -39,12 +41,45 @@ def broker_settings(url: str | None = None, transport_options: dict | None = Non
         _drop_broker_connections()
 
 
+@contextmanager
+def own_redis_keyspace() -> Iterator[dict]:
+    """Every Redis key this test's messages use (queues, unacked messages, bindings, pidbox)
+    under a prefix of its own; yields the transport options. The keys are deleted after.
+
+    Leftovers of other tests or of an earlier killed run, and any other worker consuming the
+    same Redis database, can then neither be consumed by this test nor steal its messages.
+    """
+    prefix = f"walkme-test-{uuid.uuid4().hex}:"
+    options = {**app.conf.broker_transport_options, "global_keyprefix": prefix}
+    try:
+        with broker_settings(transport_options=options):
+            yield options
+    finally:
+        purge_redis_keys(app.conf.broker_url, prefix)
+
+
+def purge_redis_keys(url: str, prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
 @pytest.fixture
 def own_broker(tmp_path):
-    """This test's messages in a folder of its own, so parallel test runs never steal them.
-
-    With Redis (REDIS_URL in CI) the shared broker is used as is.
+    """This test's messages in a broker space of its own, so no other test, parallel test
+    run or worker consumes them and none of theirs reach this test's worker: a folder of its
+    own with the file-system broker, a key prefix of its own on Redis (REDIS_URL in CI).
     """
+    if app.conf.broker_url.startswith("redis"):
+        with own_redis_keyspace():
+            yield
+        return
     if not app.conf.broker_url.startswith("filesystem"):
         yield
         return
@@ -80,7 +115,7 @@ class TaskDone:
             self.finished.append((sender.name, tuple(args or ())))
             self.condition.notify_all()
 
-    def wait_for(self, count: int, timeout: float = 30) -> None:
+    def wait_for(self, count: int, timeout: float = 90) -> None:
         with self.condition:
             if not self.condition.wait_for(lambda: len(self.finished) >= count, timeout):
                 raise AssertionError(f"only {len(self.finished)} of {count} tasks finished")
@@ -162,20 +197,27 @@ def demo_integration(settings, tmp_path, emulator, emulator_connection, walkme_p
 
 
 @pytest.fixture
-def database_url(request, tmp_path, django_db_blocker):
+def database_url(tmp_path, django_db_blocker, transactional_db):
     """A database other processes and threads can open; yields its DATABASE_URL.
 
-    PostgreSQL: the test database (transactional). SQLite: the test database lives in this
-    process's memory with table locks and no busy wait, so this test gets a migrated file.
-    Tests using it create their objects themselves (no `db` fixtures).
+    PostgreSQL: the test database, with no wrapping transaction (`transactional_db`), so
+    what the test writes is committed and visible to them. SQLite: the test database lives
+    in this process's memory with table locks and no busy wait, so this test gets a
+    migrated file. Tests using it create their objects themselves (no `db` fixtures).
+
+    `transactional_db` is a parameter, not a `request.getfixturevalue` call: pytest-django
+    decides from each test's static fixture closure whether to create the test database
+    at all (run alone, this test would otherwise write to the unmigrated database named in
+    DATABASE_URL) and whether the test is transactional (otherwise it wraps the test in a
+    transaction nobody else can see into and `on_commit` never fires).
     """
     original = connections["default"]
     if original.vendor == "postgresql":
-        request.getfixturevalue("transactional_db")
         s = original.settings_dict
+        assert not original.in_atomic_block, "the test must not run inside a transaction"
         yield (
-            f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:"
-            f"{s['PORT'] or 5432}/{s['NAME']}"
+            f"postgres://{quote(s['USER'] or '', safe='')}:{quote(s['PASSWORD'] or '', safe='')}"
+            f"@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{quote(s['NAME'], safe='')}"
         )
         return
     path = tmp_path / "worker.sqlite3"

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from integrations import services
 from integrations.models import (
@@ -42,6 +42,20 @@ def test_it_lets_exactly_one_claim_win(own_broker, contact_integration):
     assert winner is not None and winner.status == RunStatus.RUNNING
     assert winner.started_at == winner.heartbeat_at
     assert services.claim_run(run.id) is None
+
+
+@pytest.mark.django_db(transaction=True)  # foreign keys are checked when the run commits
+def test_it_does_not_call_a_deleted_integration_already_running(own_broker, contact_integration):
+    Integration.objects.filter(id=contact_integration.id).delete()  # by another request
+    with pytest.raises(IntegrityError) as raised:
+        services.request_run(contact_integration, RunTrigger.MANUAL)
+    assert not isinstance(raised.value, services.RunAlreadyActive)
+    assert not IntegrationRun.objects.exists()
+
+
+def test_it_names_the_models_constraint():
+    names = [constraint.name for constraint in IntegrationRun._meta.constraints]
+    assert services.ACTIVE_RUN_CONSTRAINT in names
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,15 +1,18 @@
 """A worker process killed with SIGKILL mid-run: the reaper fails the run, the next succeeds.
 
-The worker is a real `celery -A walkme_integration worker` subprocess, so it needs a
+The worker is a real `celery worker` subprocess of the project's app, so it needs a
 database another process can open: the test database on PostgreSQL; on SQLite (whose test
-database lives in this process's memory) a migrated file under tmp_path for this test.
+database lives in this process's memory) a migrated file under tmp_path for this test. It
+shares a broker space of this test's own (a folder, or a Redis key prefix) with the test.
 """
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,20 +25,40 @@ from django.utils import timezone
 from integrations import services
 from integrations.models import IntegrationRun, RunStatus, RunTrigger, WalkMeEnvironment
 from salesforce_auth.models import Environment, SalesforceConnection
-from tests.runs.conftest import broker_settings, build_demo_integration
+from tests.runs.conftest import broker_settings, build_demo_integration, own_redis_keyspace
 from tests.salesforce_auth.signin import connect_through_emulator
 from walkme_integration.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@dataclass
+class SubprocessBroker:
+    var: Path  # the worker's WALKME_VAR_DIR
+    env: dict[str, str]  # what else the worker's environment needs to share the broker
+
+
 @pytest.fixture
 def subprocess_broker(tmp_path):
-    """The broker the worker subprocess and this test share (Redis when REDIS_URL is set)."""
+    """The broker space the worker subprocess and this test share, of this test's own."""
     var = tmp_path / "var"
-    if not app.conf.broker_url.startswith("filesystem"):
-        yield var
+    if app.conf.broker_url.startswith("redis"):
+        # The worker gets the test's key prefix through tests.runs.worker_app.
+        with own_redis_keyspace() as options:
+            yield SubprocessBroker(
+                var,
+                {
+                    "CELERY_BROKER_URL": app.conf.broker_url,
+                    "WALKME_TEST_BROKER_TRANSPORT_OPTIONS": json.dumps(
+                        {"global_keyprefix": options["global_keyprefix"]}
+                    ),
+                },
+            )
         return
+    if not app.conf.broker_url.startswith("filesystem"):
+        yield SubprocessBroker(var, {})
+        return
+    # The worker's settings put the file-system broker's folders under its WALKME_VAR_DIR.
     folder = var / "broker"
     options = {
         **app.conf.broker_transport_options,
@@ -46,14 +69,14 @@ def subprocess_broker(tmp_path):
     for sub in ("in", "processed"):
         (folder / sub).mkdir(parents=True)
     with broker_settings(transport_options=options):
-        yield var
+        yield SubprocessBroker(var, {})
 
 
 class WorkerProcess:
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.log = log
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "walkme_integration", "worker"]
+            [sys.executable, "-m", "celery", "-A", "tests.runs.worker_app", "worker"]
             + ["--pool", "solo", "--loglevel", "INFO", "--without-heartbeat", "--without-gossip"]
             + ["--without-mingle"],
             cwd=ROOT,
@@ -76,7 +99,7 @@ class WorkerProcess:
                 self.kill()
 
 
-def _wait_for(predicate, what: str, worker: WorkerProcess, timeout: float = 60):
+def _wait_for(predicate, what: str, worker: WorkerProcess, timeout: float = 180):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -109,7 +132,8 @@ def test_a_killed_worker_leaves_a_run_the_reaper_fails_and_the_next_run_succeeds
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "WALKME_VAR_DIR": str(subprocess_broker),
+        **subprocess_broker.env,
+        "WALKME_VAR_DIR": str(subprocess_broker.var),
         "DJANGO_MEDIA_ROOT": str(salesforce_settings.MEDIA_ROOT),
         "SALESFORCE_CLIENT_ID": salesforce_settings.SALESFORCE_CLIENT_ID,
         "SALESFORCE_CLIENT_SECRET": salesforce_settings.SALESFORCE_CLIENT_SECRET,
