@@ -22,15 +22,19 @@ def periodic_task_name(integration: Integration) -> str:
     return f"integration-{integration.pk}"
 
 
+def _crontab_fields(integration: Integration) -> dict[str, str]:
+    return {
+        "minute": integration.schedule_minute,
+        "hour": integration.schedule_hour,
+        "day_of_week": integration.schedule_day_of_week,
+        "day_of_month": integration.schedule_day_of_month,
+        "month_of_year": integration.schedule_month_of_year,
+        "timezone": SCHEDULE_TIMEZONE,
+    }
+
+
 def _crontab_for(integration: Integration) -> CrontabSchedule:
-    crontab, _ = CrontabSchedule.objects.get_or_create(
-        minute=integration.schedule_minute,
-        hour=integration.schedule_hour,
-        day_of_week=integration.schedule_day_of_week,
-        day_of_month=integration.schedule_day_of_month,
-        month_of_year=integration.schedule_month_of_year,
-        timezone=SCHEDULE_TIMEZONE,
-    )
+    crontab, _ = CrontabSchedule.objects.get_or_create(**_crontab_fields(integration))
     return crontab
 
 
@@ -79,15 +83,7 @@ def remove_schedule(integration: Integration) -> None:
 
 
 def _celery_crontab(integration: Integration, now: datetime) -> TzAwareCrontab:
-    crontab = CrontabSchedule(
-        minute=integration.schedule_minute,
-        hour=integration.schedule_hour,
-        day_of_week=integration.schedule_day_of_week,
-        day_of_month=integration.schedule_day_of_month,
-        month_of_year=integration.schedule_month_of_year,
-        timezone=SCHEDULE_TIMEZONE,
-    )
-    schedule = crontab.schedule
+    schedule = CrontabSchedule(**_crontab_fields(integration)).schedule
     schedule.nowfun = lambda: now
     return schedule
 

@@ -10,8 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load_settings(**overrides: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, **overrides}
+def _load_settings(*, unset: tuple[str, ...] = (), **overrides: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in unset} | overrides
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         cwd=ROOT,
@@ -40,16 +40,7 @@ def test_it_names_the_variable_with_a_bad_value(variable, value):
 
 
 def test_it_requires_a_secret_key_when_debug_is_off():
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
-    env["DJANGO_DEBUG"] = "false"
-    result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = _load_settings(unset=("DJANGO_SECRET_KEY",), DJANGO_DEBUG="false")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
 
