@@ -2,9 +2,12 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.test import Client
 
-from integrations.models import InsightsReport, Integration, WalkMeEnvironment
+from integrations.demo_report import demo_report_bytes
+from integrations.models import InsightsReport, Integration, SourceKind, WalkMeEnvironment
+from integrations.sources import refresh_report_columns
 from salesforce_auth.models import Environment, SalesforceConnection
 from salesforce_emulator import seed
 from tests.salesforce_auth.signin import connect_through_emulator
@@ -97,3 +100,20 @@ def emulator_connection(salesforce_settings, emulator, alice):
 def emulator_sandbox_connection(salesforce_settings, emulator, alice):
     """alice's connection to the emulator's sandbox org, made through the real OAuth flow."""
     return _connect(emulator, alice, Environment.SANDBOX)
+
+
+@pytest.fixture
+def demo_report(walkme_production, settings, tmp_path):
+    """The demo Insights report (email, walkme_user_id, nps_score, ...), uploaded as CSV."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    report = InsightsReport(
+        environment=walkme_production, name="Product usage", source_kind=SourceKind.UPLOAD
+    )
+    report.upload.save(
+        "product-usage.csv",
+        ContentFile(demo_report_bytes(20, email_template="{i}.user@acme-corp.example")),
+        save=False,
+    )
+    report.save()
+    refresh_report_columns(report)
+    return report

@@ -4,30 +4,11 @@ grid, edit it and remove a row with X. Screenshots are kept in test-artifacts/."
 import re
 
 import pytest
-from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
-from integrations.demo_report import demo_report_bytes
-from integrations.models import InsightsReport, Integration, SourceKind
-from integrations.sources import refresh_report_columns
+from integrations.models import Integration
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def demo_report(walkme_production, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    report = InsightsReport(
-        environment=walkme_production, name="Product usage", source_kind=SourceKind.UPLOAD
-    )
-    report.upload.save(
-        "product-usage.csv",
-        ContentFile(demo_report_bytes(20, email_template="{i}.user@acme-corp.example")),
-        save=False,
-    )
-    report.save()
-    refresh_report_columns(report)
-    return report
 
 
 def mapping_rows(page):

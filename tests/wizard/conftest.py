@@ -1,25 +1,29 @@
-"""Fixtures for the wizard and the integration rules: a demo report and the emulator's orgs."""
+"""Fixtures for the wizard and the grid: an integration saved through the service."""
 
 import pytest
-from django.core.files.base import ContentFile
 
-from integrations.demo_report import demo_report_bytes
-from integrations.models import InsightsReport, SourceKind
-from integrations.sources import refresh_report_columns
+from integrations import services
+from integrations.rules import IntegrationData, MappingData
 
 
 @pytest.fixture
-def demo_report(walkme_production, settings, tmp_path):
-    """The demo Insights report (email, walkme_user_id, nps_score, ...), uploaded as CSV."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    report = InsightsReport(
-        environment=walkme_production, name="Product usage", source_kind=SourceKind.UPLOAD
+def saved_integration(alice, emulator_connection, walkme_production, demo_report):
+    """An integration of the demo report onto the emulator org's Contacts, saved by the service."""
+    return services.save_integration(
+        integration=None,
+        data=IntegrationData(
+            name="Usage to Contacts",
+            connection=emulator_connection,
+            walkme_environment=walkme_production,
+            report=demo_report,
+            sobject_name="Contact",
+            report_key_column="email",
+            salesforce_key_field="Email",
+        ),
+        mappings=[
+            MappingData("nps_score", "NPS_Score__c"),
+            MappingData("walkme_user_id", "WalkMe_User_Id__c"),
+            MappingData("churn_risk", "Churn_Risk__c"),
+        ],
+        user=alice,
     )
-    report.upload.save(
-        "product-usage.csv",
-        ContentFile(demo_report_bytes(20, email_template="{i}.user@acme-corp.example")),
-        save=False,
-    )
-    report.save()
-    refresh_report_columns(report)
-    return report

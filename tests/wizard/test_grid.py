@@ -2,32 +2,11 @@
 
 from datetime import UTC, datetime
 
-import pytest
 from django_celery_beat.models import PeriodicTask
 
-from integrations import services
 from integrations.models import IntegrationRun, RunStatus, RunTrigger
-from integrations.rules import IntegrationData, MappingData
 
 GRID_URL = "/admin/integrations/integration/"
-
-
-@pytest.fixture
-def integration(alice, emulator_connection, walkme_production, demo_report):
-    return services.save_integration(
-        integration=None,
-        data=IntegrationData(
-            name="Usage to Contacts",
-            connection=emulator_connection,
-            walkme_environment=walkme_production,
-            report=demo_report,
-            sobject_name="Contact",
-            report_key_column="email",
-            salesforce_key_field="Email",
-        ),
-        mappings=[MappingData("nps_score", "NPS_Score__c")],
-        user=alice,
-    )
 
 
 def row_of(html: str, name: str) -> str:
@@ -35,7 +14,7 @@ def row_of(html: str, name: str) -> str:
     return html[start : html.index("</tr>", start)]
 
 
-def test_it_lists_schedule_account_and_next_run(alice_client, integration):
+def test_it_lists_schedule_account_and_next_run(alice_client, saved_integration):
     row = row_of(alice_client.get(GRID_URL).content.decode(), "Usage to Contacts")
 
     assert "Product usage" in row
@@ -44,12 +23,12 @@ def test_it_lists_schedule_account_and_next_run(alice_client, integration):
     assert "Daily 09:00 UTC" in row
     assert "Never run" in row
     assert " 09:00 UTC" in row.split("Never run")[1]
-    assert f'href="/admin/integrations/integration/{integration.pk}/wizard/">Edit</a>' in row
+    assert f'href="/admin/integrations/integration/{saved_integration.pk}/wizard/">Edit</a>' in row
 
 
-def test_it_shows_the_last_run_status_and_time(alice_client, integration):
+def test_it_shows_the_last_run_status_and_time(alice_client, saved_integration):
     IntegrationRun.objects.create(
-        integration=integration,
+        integration=saved_integration,
         trigger=RunTrigger.MANUAL,
         status=RunStatus.COMPLETED,
         report_name="Product usage",
@@ -64,24 +43,24 @@ def test_it_shows_the_last_run_status_and_time(alice_client, integration):
     assert "2026-05-01 09:00 UTC" in row
 
 
-def test_disabling_from_the_grid_turns_the_schedule_off(alice_client, integration):
+def test_disabling_from_the_grid_turns_the_schedule_off(alice_client, saved_integration):
     response = alice_client.post(
-        GRID_URL, {"action": "disable_selected", "_selected_action": [integration.pk]}
+        GRID_URL, {"action": "disable_selected", "_selected_action": [saved_integration.pk]}
     )
 
     assert response.status_code == 302
-    assert not PeriodicTask.objects.get(pk=integration.periodic_task_id).enabled
+    assert not PeriodicTask.objects.get(pk=saved_integration.periodic_task_id).enabled
     page = alice_client.get(GRID_URL).content.decode()
     assert "Disabled 1 integration(s)." in page
     row = row_of(page, "Usage to Contacts")
     assert '<td class="field-next_run_display">—</td>' in row  # no next run while disabled
 
 
-def test_deleting_from_the_grid_removes_the_schedule(alice_client, integration):
+def test_deleting_from_the_grid_removes_the_schedule(alice_client, saved_integration):
     alice_client.post(
         GRID_URL,
-        {"action": "delete_selected_integrations", "_selected_action": [integration.pk]},
+        {"action": "delete_selected_integrations", "_selected_action": [saved_integration.pk]},
     )
 
-    assert not PeriodicTask.objects.filter(name=f"integration-{integration.pk}").exists()
+    assert not PeriodicTask.objects.filter(name=f"integration-{saved_integration.pk}").exists()
     assert "0 integrations" in alice_client.get(GRID_URL).content.decode()

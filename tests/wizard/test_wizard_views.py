@@ -5,9 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from integrations import services
 from integrations.models import Integration
-from integrations.rules import IntegrationData, MappingData
 
 WIZARD_URL = "/admin/integrations/integration/wizard/"
 GRID_URL = "/admin/integrations/integration/"
@@ -201,28 +199,6 @@ def test_the_admin_add_button_leads_to_the_wizard(alice_client, demo_report):
     assert f'href="{WIZARD_URL}"' in grid and "Create new integration" in grid
     response = alice_client.get("/admin/integrations/integration/add/")
     assert response["Location"] == WIZARD_URL
-
-
-@pytest.fixture
-def saved_integration(alice, emulator_connection, walkme_production, demo_report):
-    return services.save_integration(
-        integration=None,
-        data=IntegrationData(
-            name="Usage to Contacts",
-            connection=emulator_connection,
-            walkme_environment=walkme_production,
-            report=demo_report,
-            sobject_name="Contact",
-            report_key_column="email",
-            salesforce_key_field="Email",
-        ),
-        mappings=[
-            MappingData("nps_score", "NPS_Score__c"),
-            MappingData("walkme_user_id", "WalkMe_User_Id__c"),
-            MappingData("churn_risk", "Churn_Risk__c"),
-        ],
-        user=alice,
-    )
 
 
 def test_edit_opens_at_the_mapping_screen_with_the_saved_values(alice_client, saved_integration):
