@@ -153,6 +153,13 @@ def check_integration(
             f"{key_field.name} cannot be the key: Salesforce cannot search records by it.",
             "key_not_filterable",
         )
+    elif not key_field.can_be_key:
+        problems.add(
+            "salesforce_key_field",
+            f"{key_field.name} is a {key_field.type} field and cannot be the key: choose a "
+            "text, email, phone, URL, picklist or Id field (such as Email or an external id).",
+            "key_type_unsupported",
+        )
 
     if not mappings:
         problems.add("mappings", "Map at least one report column to a field.", "no_mappings")

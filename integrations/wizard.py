@@ -64,9 +64,9 @@ def _object_fields(connection: SalesforceConnection, sobject_name: str) -> list[
 
 
 def key_field_choices(fields: list[FieldInfo]) -> list[tuple[str, str]]:
-    """Filterable fields, likely keys first (email, external ids and unique, id lookups)."""
+    """Fields rows can be matched by, likely keys first (email, external ids, id lookups)."""
     keys = sorted(
-        (info for info in fields if info.filterable),
+        (info for info in fields if info.can_be_key),
         key=lambda info: (info.key_rank, info.label.lower()),
     )
     return [(info.name, f"{info.label} ({info.name}, {info.type})") for info in keys]

@@ -13,6 +13,10 @@ from django.core.cache import cache
 
 from salesforce_auth.client import get_client
 
+# Key fields are matched with quoted SOQL string literals, so only types whose values are
+# compared as text can be keys (a number or date key would need typed literals).
+KEY_TYPES = frozenset({"string", "email", "phone", "url", "id", "reference", "picklist"})
+
 # Describe types that cannot be filled from a report cell.
 UNMAPPABLE_TYPES = frozenset({"id", "address", "location", "base64", "anyType", "complexvalue"})
 
@@ -82,6 +86,11 @@ class FieldInfo:
     def mappable(self) -> bool:
         """Can a report column be written to this field?"""
         return self.updateable and self.type not in UNMAPPABLE_TYPES
+
+    @property
+    def can_be_key(self) -> bool:
+        """Can report rows be matched to records by this field?"""
+        return self.filterable and self.type in KEY_TYPES
 
     @property
     def key_rank(self) -> int:

@@ -133,6 +133,19 @@ def test_it_refuses_a_key_field_salesforce_cannot_filter_on(contact_data):
     assert not Integration.objects.exists()
 
 
+def test_it_refuses_a_number_field_as_the_key(contact_data):
+    # Keys are matched as text; a number key would silently never match.
+    with pytest.raises(ValidationError) as caught:
+        save(contact_data(salesforce_key_field="NPS_Score__c"), FIVE_MAPPINGS[1:])
+
+    assert messages_of(caught.value) == {
+        "salesforce_key_field": [
+            "NPS_Score__c is a double field and cannot be the key: choose a text, email, "
+            "phone, URL, picklist or Id field (such as Email or an external id)."
+        ]
+    }
+
+
 def test_it_refuses_a_read_only_target(contact_data):
     mappings = [*FIVE_MAPPINGS, MappingData("sessions_30d", "Engagement_Level__c")]
 
