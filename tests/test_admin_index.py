@@ -19,3 +19,9 @@ def test_periodic_tasks_still_open_in_the_admin(alice_client):
     )
     assert response.status_code == 200
     assert "integration-1" in response.content.decode()
+
+
+def test_every_admin_page_links_to_two_factor_setup(alice_client):
+    page = alice_client.get(reverse("admin:index")).content.decode()
+    assert f'href="{reverse("mfa_index")}"' in page
+    assert "Two-factor authentication" in page
