@@ -439,6 +439,9 @@ class EmulatorServer:
                 "hidden": org.hidden_fields,
             }
         data["_apps"] = {cid: app.redirect_uris for cid, app in emu.apps.items()}
+        # Refresh tokens survive a restart, as an org's do; access tokens do not, so clients
+        # see an expired session and refresh, exactly as after a Salesforce session timeout.
+        data["_refresh_tokens"] = dict(emu.refresh_tokens)
         tmp = Path(str(path) + ".tmp")
         with open(tmp, "wb") as f:
             pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -453,6 +456,9 @@ class EmulatorServer:
                 for cid, uris in od.items():
                     if cid in emu.apps:
                         emu.apps[cid].redirect_uris = list(uris)
+                continue
+            if key == "_refresh_tokens":
+                emu.refresh_tokens.update(od)
                 continue
             org = emu.orgs.get(key)
             if org is None:

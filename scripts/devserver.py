@@ -48,8 +48,8 @@ def start_emulator(python: str, var: Path, port: int, web_port: int):
     """Start the emulator; return (process, the environment that points the app at it)."""
     folder = var / "emulator"
     folder.mkdir(parents=True, exist_ok=True)
-    # The orgs' records survive restarts (saved on exit); OAuth tokens do not, so after a
-    # restart the app asks to reconnect the account.
+    # The orgs' records and refresh tokens survive restarts (saved on exit), so a connected
+    # account keeps working: its first call after a restart refreshes the access token.
     state = folder / "state.pickle"
     fresh = not state.exists()
     token = secrets.token_urlsafe(18)

@@ -121,6 +121,25 @@ def test_state_file_round_trip(tmp_path):
     assert state.exists()
     with EmulatorServer(cert_dir=tmp_path / "c2", state_file=state) as srv:
         assert srv.control.get_record("Contact", cid)["Upsell_Signal__c"] == "persisted"
+        # The old access token is gone, as after a session timeout; the refresh token still
+        # works, so a connected app carries on after the emulator restarts.
+        s = make_session(srv)
+        expired = s.get(
+            f"{srv.base_url}/services/data/v62.0/limits",
+            headers={"Authorization": f"Bearer {tok['access_token']}"},
+        )
+        assert expired.status_code == 401
+        refreshed = s.post(
+            f"{srv.production_login_url}/services/oauth2/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": tok["refresh_token"],
+                "client_id": seed.DEMO_CLIENT_ID,
+                "client_secret": seed.DEMO_CLIENT_SECRET,
+            },
+        )
+        assert refreshed.status_code == 200, refreshed.text
+        assert refreshed.json()["access_token"]
 
 
 def test_cli_prints_connection_details(tmp_path):
