@@ -5,7 +5,7 @@ survives edits, and the task is referenced by its `name` attribute, not a string
 """
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +13,10 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from django_celery_beat.tzcrontab import TzAwareCrontab
 
 from integrations.models import Integration
+
+# A schedule tick older than this when a worker gets it is dropped rather than run late: the
+# message expires in the broker, and run_scheduled checks again against the schedule itself.
+SCHEDULED_RUN_MAX_LATENESS = timedelta(hours=3)
 
 SCHEDULE_TIMEZONE = "UTC"
 
@@ -55,6 +59,7 @@ def sync_schedule(integration: Integration) -> PeriodicTask | None:
         "enabled": integration.enabled,
         "description": f"Scheduled sync of the integration {integration.name!r}",
         "one_off": False,
+        "expire_seconds": int(SCHEDULED_RUN_MAX_LATENESS.total_seconds()),
     }
     task = integration.periodic_task
     if task is None:

@@ -17,7 +17,7 @@ from integrations.models import (
     RunTrigger,
 )
 from integrations.rules import IntegrationData, MappingData, OrgMetadata, check_integration
-from integrations.schedules import remove_schedule, sync_schedule
+from integrations.schedules import SCHEDULED_RUN_MAX_LATENESS, remove_schedule, sync_schedule
 
 logger = logging.getLogger(__name__)
 
@@ -25,8 +25,6 @@ logger = logging.getLogger(__name__)
 
 # A queued run no worker picked up for this long is failed, so the integration can run again.
 RUN_QUEUED_TIMEOUT = timedelta(seconds=getattr(settings, "RUN_QUEUED_TIMEOUT_SECONDS", 6 * 3600))
-# A schedule tick older than this when a worker gets it is dropped rather than run late.
-SCHEDULED_RUN_MAX_LATENESS = timedelta(hours=3)
 # Publishing to an unreachable broker must fail within seconds, never hang the request.
 ENQUEUE_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 

@@ -68,6 +68,8 @@ def test_it_saves_the_integration_its_mappings_and_a_daily_schedule(contact_data
     crontab = task.crontab
     assert (crontab.minute, crontab.hour, str(crontab.timezone)) == ("0", "9", "UTC")
     assert (crontab.day_of_week, crontab.day_of_month, crontab.month_of_year) == ("*", "*", "*")
+    # A tick still in the queue three hours later (workers down) expires instead of running late.
+    assert task.expire_seconds == 3 * 3600
 
 
 def test_it_updates_in_place_keeping_one_schedule(contact_data):
