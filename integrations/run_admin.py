@@ -22,10 +22,12 @@ RUN_PERMISSION = "integrations.run_integration"
 AUTO_REFRESH_SECONDS = 3
 
 
-def queue_run_and_report(model_admin: admin.ModelAdmin, request: HttpRequest, integration) -> None:
-    """Run now, then tell the user what happened in the admin's message bar."""
+def queue_run_and_report(
+    model_admin: admin.ModelAdmin, request: HttpRequest, integration, *, dry_run: bool = False
+) -> None:
+    """Run now (or a dry run), then tell the user what happened in the admin's message bar."""
     try:
-        run = services.request_run(integration, RunTrigger.MANUAL)
+        run = services.request_run(integration, RunTrigger.MANUAL, dry_run=dry_run)
     except services.RunAlreadyActive:
         model_admin.message_user(
             request,
@@ -38,6 +40,13 @@ def queue_run_and_report(model_admin: admin.ModelAdmin, request: HttpRequest, in
     if run.status == RunStatus.FAILED:
         model_admin.message_user(
             request, f"{integration.name}: run failed. {run.error_summary}", messages.ERROR
+        )
+    elif dry_run:
+        model_admin.message_user(
+            request,
+            f"Dry run queued: {integration.name}. Nothing will be written to Salesforce; "
+            "its log lists what would change.",
+            messages.SUCCESS,
         )
     else:
         model_admin.message_user(request, f"Run queued: {integration.name}.", messages.SUCCESS)

@@ -33,6 +33,26 @@ def test_it_runs_now_to_a_completed_run_with_the_right_counts(
     assert contact["Churn_Risk__c"] in ("High", "Medium", "Low")
 
 
+def test_a_dry_run_from_the_grid_writes_nothing_and_says_what_would_change(
+    worker, demo_integration, alice_client, emulator
+):
+    integration = demo_integration(40)
+    before = _contacts_by_email(emulator)
+    run_now = reverse("admin:integrations_integrationrun_run_now", args=[integration.pk])
+    grid = alice_client.get(reverse("admin:integrations_integration_changelist")).content.decode()
+    assert f'formaction="{run_now}?dry_run=1"' in grid
+
+    response = alice_client.post(f"{run_now}?dry_run=1", follow=True)
+    assert "Dry run queued" in response.content.decode()
+    worker.wait_for(1)
+    run = integration.runs.get()
+    assert run.dry_run and run.status == RunStatus.COMPLETED, run.error_summary or run.raw_log
+    assert run.rows_updated > 0
+    assert _contacts_by_email(emulator) == before, "a dry run wrote to Salesforce"
+    log_list = alice_client.get(reverse("admin:integrations_integrationrun_changelist"))
+    assert "Completed (dry run)" in log_list.content.decode()
+
+
 def test_a_duplicate_message_after_the_run_is_a_no_op(worker, demo_integration, emulator):
     integration = demo_integration(10)
     run = services.request_run(integration, RunTrigger.MANUAL)
