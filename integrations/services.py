@@ -82,6 +82,31 @@ def request_run(
     return run
 
 
+def start_foreground_run(integration: Integration, *, dry_run: bool = False) -> IntegrationRun:
+    """A run claimed at once by the calling process (`manage.py run_integration`), no queue.
+
+    The same one-active-run rule as Run now applies: raises RunAlreadyActive.
+    """
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            return IntegrationRun.objects.create(
+                integration=integration,
+                trigger=RunTrigger.MANUAL,
+                status=RunStatus.RUNNING,
+                dry_run=dry_run,
+                report_name=integration.report.name,
+                sobject_name=integration.sobject_name,
+                started_at=now,
+                heartbeat_at=now,
+                raw_log=_log_line("started in the foreground (manage.py run_integration)", now),
+            )
+    except IntegrityError as exc:
+        if not _is_active_run_conflict(exc):
+            raise
+        raise RunAlreadyActive(integration) from None
+
+
 ACTIVE_RUN_CONSTRAINT = "one_active_run_per_integration"
 
 

@@ -7,15 +7,13 @@ import io
 import pytest
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.utils import timezone
 
+from integrations import services
 from integrations.models import (
     FieldMapping,
     InsightsReport,
     Integration,
     IntegrationRun,
-    RunStatus,
-    RunTrigger,
 )
 from integrations.sync import runner
 
@@ -87,18 +85,8 @@ def make_integration(fast_sync, emulator_connection, walkme_production, alice):
 
 
 def sync(integration: Integration, *, dry_run: bool = False, progress=None) -> IntegrationRun:
-    """Claim and execute a run like the worker does; returns the finished run."""
-    now = timezone.now()
-    run = IntegrationRun.objects.create(
-        integration=integration,
-        trigger=RunTrigger.MANUAL,
-        status=RunStatus.RUNNING,
-        dry_run=dry_run,
-        report_name=integration.report.name,
-        sobject_name=integration.sobject_name,
-        started_at=now,
-        heartbeat_at=now,
-    )
+    """Claim and execute a run in this process, as run_integration does; the finished run."""
+    run = services.start_foreground_run(integration, dry_run=dry_run)
     run = runner.execute(run, progress=progress)
     run.refresh_from_db()
     return run

@@ -7,11 +7,10 @@ The run is recorded in the run log like any other (trigger "Run now").
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import IntegrityError
-from django.utils import timezone
 
+from integrations import services
 from integrations.formatting import format_duration
-from integrations.models import Integration, IntegrationRun, RunStatus, RunTrigger
+from integrations.models import Integration, IntegrationRun, RunStatus
 from integrations.sync import runner
 
 PHASE_LABELS = {"read": "Reading report", "match": "Matching keys", "push": "Writing records"}
@@ -74,19 +73,9 @@ class Command(BaseCommand):
         )
         if integration is None:
             raise CommandError(f"No integration with id {integration_id}.")
-        now = timezone.now()
         try:
-            run = IntegrationRun.objects.create(
-                integration=integration,
-                trigger=RunTrigger.MANUAL,
-                status=RunStatus.RUNNING,
-                dry_run=dry_run,
-                report_name=integration.report.name,
-                sobject_name=integration.sobject_name,
-                started_at=now,
-                heartbeat_at=now,
-            )
-        except IntegrityError:
+            run = services.start_foreground_run(integration, dry_run=dry_run)
+        except services.RunAlreadyActive:
             raise CommandError(
                 f"{integration} already has a queued or running run; wait for it to end."
             ) from None
