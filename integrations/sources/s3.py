@@ -7,6 +7,9 @@ source_config: {"bucket": "...", "prefix": "insights/onboarding/", "region": "eu
                 "endpoint_url": "https://minio.example.com"}  (endpoint_url optional)
 source_secret: JSON {"access_key_id": "...", "secret_access_key": "..."}; when empty, boto3
 finds credentials the usual way (environment, instance profile, ~/.aws).
+
+boto3 and botocore are imported inside the functions that use them: the admin imports this
+module, and importing boto3 at start-up would cost every web and worker process ~26 MB.
 """
 
 from __future__ import annotations
@@ -17,16 +20,6 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import BinaryIO
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    NoCredentialsError,
-    ReadTimeoutError,
-)
 from django.conf import settings
 
 from integrations.sources import ReportSource
@@ -64,6 +57,9 @@ class Source(ReportSource):
 
     def client(self):
         if self._client is None:
+            import boto3
+            from botocore.config import Config
+
             kwargs = {}
             secret = reveal(self.report.source_secret)
             if secret:
@@ -135,6 +131,15 @@ class Source(ReportSource):
 
     @contextmanager
     def _translated_errors(self, key: str | None = None) -> Iterator[None]:
+        from botocore.exceptions import (
+            BotoCoreError,
+            ClientError,
+            ConnectTimeoutError,
+            EndpointConnectionError,
+            NoCredentialsError,
+            ReadTimeoutError,
+        )
+
         where = f"s3://{self.bucket}/{key}" if key else f"s3://{self.bucket}/{self.prefix}"
         try:
             yield
