@@ -70,10 +70,20 @@ class IntegrationAdmin(admin.ModelAdmin):
     @admin.display(description="Salesforce account", ordering="connection__username")
     def account_display(self, obj: Integration) -> str:
         connection = obj.connection
-        return format_html(
+        shown = format_html(
             "{}<br><small>{}</small>",
             connection.username or connection.user_id,
             connection.get_environment_display(),
+        )
+        if connection.is_usable:
+            return shown
+        # Scheduled runs of this integration will fail until the account is reconnected:
+        # say so where the admin looks every day, with the way to fix it.
+        return format_html(
+            '{}<br><a style="color: #ba2121;" href="{}">{}: reconnect</a>',
+            shown,
+            reverse("admin:salesforce_integrations"),
+            connection.get_status_display(),
         )
 
     @admin.display(description="Schedule")

@@ -17,6 +17,8 @@ def row_of(html: str, name: str) -> str:
 def test_it_lists_schedule_account_and_next_run(alice_client, saved_integration):
     row = row_of(alice_client.get(GRID_URL).content.decode(), "Usage to Contacts")
 
+    assert "reconnect" not in row
+
     assert "Product usage" in row
     assert "Contact" in row
     assert "admin@walkme-demo.example" in row and "Production" in row
@@ -64,3 +66,12 @@ def test_deleting_from_the_grid_removes_the_schedule(alice_client, saved_integra
 
     assert not PeriodicTask.objects.filter(name=f"integration-{saved_integration.pk}").exists()
     assert "0 integrations" in alice_client.get(GRID_URL).content.decode()
+
+
+def test_it_flags_an_account_that_needs_reconnecting(alice_client, saved_integration):
+    connection = saved_integration.connection
+    connection.status = "needs_reauth"
+    connection.save()
+    row = row_of(alice_client.get(GRID_URL).content.decode(), "Usage to Contacts")
+    assert "Needs re-authorisation: reconnect" in row
+    assert 'href="/admin/salesforce_auth/salesforceconnection/integrations/"' in row
