@@ -53,9 +53,14 @@ class RefreshingSession(SalesforceSession):
     @sensitive_variables("new_token", "old_token", "headers")
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
         old_instance = self.connection.instance_url
+        body = kwargs.get("data")
+        start = body.tell() if hasattr(body, "seek") else None  # a file body, sent as it is read
         response = super().request(method, url, *args, **kwargs)
         if not _is_expired_session(response):
             return response
+        response.close()
+        if start is not None:
+            body.seek(start)
         headers = kwargs.get("headers") or {}
         authorization = headers.get("Authorization", "")
         old_token = authorization.split(" ", 1)[1] if " " in authorization else ""

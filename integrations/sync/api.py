@@ -16,7 +16,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import Any, BinaryIO
 
 import requests
 from django.conf import settings
@@ -113,15 +113,18 @@ class SalesforceApi:
         path: str,
         *,
         json: Any = None,
-        data: bytes | str | None = None,
+        data: bytes | str | BinaryIO | None = None,
         headers: dict[str, str] | None = None,
         raw: bool = False,
+        stream: bool = False,
         absolute: bool = False,
     ) -> Any:
-        """One API request (retried if transient). Returns parsed JSON, or text if `raw`.
+        """One API request (retried if transient). Returns parsed JSON, or text if `raw`, or
+        with `stream` the requests.Response whose body is still to be read (close it).
 
         `path` is relative to the versioned REST base unless `absolute` (a path from the
-        host, like a nextRecordsUrl).
+        host, like a nextRecordsUrl). `data` may be a binary file, sent from where it stands
+        (and rewound there for each retry) without being read into memory.
         """
         url = f"https://{self.sf.sf_instance}{path}" if absolute else self.sf.base_url + path
         kwargs: dict[str, Any] = {}
@@ -131,9 +134,14 @@ class SalesforceApi:
             kwargs["data"] = data
         if headers:
             kwargs["headers"] = headers
+        if stream:
+            kwargs["stream"] = True
+        start = data.tell() if hasattr(data, "seek") else None
         attempt = 0
         while True:
             self.calls[kind] += 1
+            if start is not None:
+                data.seek(start)
             try:
                 # simple-salesforce's own request path: the client's refresh-on-401 applies.
                 response = self.sf._call_salesforce(method, url, name=kind, **kwargs)
@@ -160,6 +168,8 @@ class SalesforceApi:
                 reason = type(exc).__name__
             else:
                 self._note_usage(response)
+                if stream:
+                    return response
                 if raw:
                     return response.text
                 if response.status_code == 204 or not response.content:

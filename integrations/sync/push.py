@@ -8,16 +8,23 @@ batches after a backoff; other per-record errors are permanent and reported.
 Bulk API 2.0: one ingest job per up to 100 MB of CSV, driven step by step (create, upload,
 close, poll with backoff until the run's deadline, then read successful, failed and
 unprocessed results). In the CSV an empty cell leaves a field unchanged and #N/A clears it.
+Memory stays flat whatever the job's size: the CSV is written to a temporary file and
+uploaded from it, result files are read row by row as they arrive, and result rows find
+their change through a compact Id index (IdIndex) rather than a dict of Ids.
 """
 
+import array
+import codecs
 import csv
 import io
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, BinaryIO
 
+import requests
 from django.conf import settings
 
 from integrations.sync.api import (
@@ -27,6 +34,7 @@ from integrations.sync.api import (
     backoff_delay,
     error_code_and_message,
     is_transient,
+    max_retries,
 )
 from integrations.sync.keys import KeyedRow, pack_row, unpack_extra, unpack_row
 from salesforce_auth.metadata import FieldInfo
@@ -233,41 +241,139 @@ def csv_value(value: Any) -> str:
     return str(value)
 
 
+class IdIndex:
+    """Record Id -> change, for mapping a job's result rows back to its changes.
+
+    An open-addressing hash table of int32 positions (at most 16 bytes per record, growing
+    as records are added), checked against the change's own Id, instead of a dict holding
+    an Id string and an int per record (about 140 bytes). A change is handed out once
+    (`take`), as a result row answers for one change; changes sharing a record Id are
+    handed out in job order."""
+
+    __slots__ = ("changes", "first", "mask", "slots", "taken")
+
+    def __init__(self, changes: Sequence[Change], first: int = 0) -> None:
+        """An empty index over changes[first:]; `add` their Ids in order."""
+        self.changes = changes
+        self.first = first
+        self.taken = bytearray()  # one flag per change added, in order
+        self._resize(16)
+
+    def __len__(self) -> int:
+        return len(self.taken)
+
+    def _resize(self, size: int) -> None:
+        self.mask = size - 1
+        self.slots = array.array("i", [-1]) * size
+        for position in range(len(self.taken)):
+            self._insert(position, self.changes[self.first + position].record_id)
+
+    def _insert(self, position: int, record_id: str) -> None:
+        mask, slots = self.mask, self.slots
+        slot = hash(record_id) & mask
+        while slots[slot] != -1:
+            slot = (slot + 1) & mask
+        slots[slot] = position
+
+    def add(self, record_id: str) -> None:
+        """The Id of the next change (changes[first + len(self)])."""
+        if 2 * (len(self.taken) + 1) > len(self.slots):
+            self._resize(2 * len(self.slots))
+        self._insert(len(self.taken), record_id)
+        self.taken.append(0)
+
+    def take(self, record_id: str) -> Change | None:
+        """The first change for `record_id` not taken yet, now taken; None if there is none."""
+        if not record_id:
+            return None
+        mask, slots, taken, changes, first = (
+            self.mask,
+            self.slots,
+            self.taken,
+            self.changes,
+            self.first,
+        )
+        slot = hash(record_id) & mask
+        while (position := slots[slot]) != -1:
+            if not taken[position] and changes[first + position].record_id == record_id:
+                taken[position] = 1
+                return changes[first + position]
+            slot = (slot + 1) & mask
+        return None
+
+    def untaken(self) -> list[Change]:
+        changes, first = self.changes, self.first
+        return [changes[first + p] for p, flag in enumerate(self.taken) if not flag]
+
+
+class BulkPart:
+    """One ingest job's CSV, written to a temporary file (never held in memory), and the
+    index of its changes (changes[first:first + count]) by record Id."""
+
+    def __init__(self, document: BinaryIO, index: IdIndex) -> None:
+        self.document = document
+        self.index = index
+
+    @property
+    def count(self) -> int:
+        return len(self.index)
+
+    @property
+    def changes(self) -> Sequence[Change]:
+        index = self.index
+        return index.changes[index.first : index.first + len(index)]
+
+    @property
+    def size(self) -> int:
+        return self.document.seek(0, io.SEEK_END)
+
+    def read(self) -> bytes:
+        """The whole CSV (for tests)."""
+        self.document.seek(0)
+        return self.document.read()
+
+
 def bulk_csv_parts(
     fields: Sequence[FieldInfo], changes: Sequence[Change], max_bytes: int
-) -> Iterator[tuple[bytes, list[Change]]]:
-    """CSV documents of at most `max_bytes`, each with its changes in order."""
+) -> Iterator[BulkPart]:
+    """One BulkPart per CSV document of at most `max_bytes`, written one at a time: each
+    part's file is closed when the caller asks for the next one."""
     used = 0
     for change in changes:
         used |= change.mask
     columns = [i for i in range(len(fields)) if used >> i & 1]
-    header_buffer = io.StringIO()
-    csv.writer(header_buffer, lineterminator="\n").writerow(
-        ["Id", *(fields[i].name for i in columns)]
-    )
-    header = header_buffer.getvalue().encode()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    parts: list[bytes] = [header]
-    size = len(header)
-    batch: list[Change] = []
-    for change in changes:
-        values = change.row.values
-        writer.writerow(
-            [change.record_id]
-            + [csv_value(values[i]) if change.mask >> i & 1 else "" for i in columns]
-        )
-        line = buffer.getvalue().encode()
-        buffer.seek(0)
-        buffer.truncate()
-        if batch and size + len(line) > max_bytes:
-            yield b"".join(parts), batch
-            parts, size, batch = [header], len(header), []
-        parts.append(line)
-        size += len(line)
-        batch.append(change)
-    if batch:
-        yield b"".join(parts), batch
+    writer.writerow(["Id", *(fields[i].name for i in columns)])
+    header = buffer.getvalue().encode()
+    count = len(changes)
+    first = 0
+    while first < count:
+        with tempfile.TemporaryFile(prefix="bulk-", suffix=".csv") as document:
+            document.write(header)
+            size = len(header)
+            index = IdIndex(changes, first)
+            end = first
+            while end < count:
+                change = changes[end]
+                record_id = change.record_id
+                values = change.row.values
+                mask = change.mask
+                buffer.seek(0)
+                buffer.truncate()
+                writer.writerow(
+                    [record_id] + [csv_value(values[i]) if mask >> i & 1 else "" for i in columns]
+                )
+                line = buffer.getvalue().encode()
+                if end > first and size + len(line) > max_bytes:
+                    break
+                document.write(line)
+                size += len(line)
+                index.add(record_id)
+                end += 1
+            document.seek(0)
+            yield BulkPart(document, index)
+        first = end
 
 
 def bulk_calls_needed(changed: int) -> int:
@@ -286,8 +392,8 @@ def push_bulk(
 ) -> None:
     """Update `changes` with Bulk API 2.0 jobs; locked records are retried over REST."""
     locked: list[Change] = []
-    for document, batch in bulk_csv_parts(fields, changes, bulk_max_bytes()):
-        locked.extend(_run_job(api, sobject, document, batch, results, deadline))
+    for part in bulk_csv_parts(fields, changes, bulk_max_bytes()):
+        locked.extend(_run_job(api, sobject, part, results, deadline))
     if locked:
         api.log(f"{len(locked)} records were locked during the Bulk job; retrying over REST")
         push_rest(api, sobject, fields, locked, results)
@@ -296,8 +402,7 @@ def push_bulk(
 def _run_job(
     api: SalesforceApi,
     sobject: str,
-    document: bytes,
-    batch: list[Change],
+    part: BulkPart,
     results: PushResults,
     deadline: float,
 ) -> list[Change]:
@@ -308,24 +413,26 @@ def _run_job(
         json={"object": sobject, "operation": "update", "contentType": "CSV", "lineEnding": "LF"},
     )
     job_id = job["id"]
-    api.log(f"Bulk job {job_id}: {len(batch)} records, {len(document):,} bytes of CSV")
+    size = part.size
+    api.log(f"Bulk job {job_id}: {part.count} records, {size:,} bytes of CSV")
+    part.document.seek(0)
     api.call(
         "bulk",
         "PUT",
         f"jobs/ingest/{job_id}/batches/",
-        data=document,
+        data=part.document,  # streamed from the file by requests, with a Content-Length
         headers={"Content-Type": "text/csv"},
     )
     api.call("bulk", "PATCH", f"jobs/ingest/{job_id}/", json={"state": "UploadComplete"})
     state, error_message = _wait_for_job(api, job_id, deadline)
-    by_id = {change.record_id: change for change in batch}
+    index = part.index
     locked: list[Change] = []
     for row in _result_rows(api, job_id, "successfulResults"):
-        change = by_id.pop(row.get("sf__Id", ""), None)
+        change = index.take(row.get("sf__Id", ""))
         if change is not None:
             results.succeeded(change)
     for row in _result_rows(api, job_id, "failedResults"):
-        change = by_id.pop(row.get("sf__Id") or row.get("Id", ""), None)
+        change = index.take(row.get("sf__Id") or row.get("Id", ""))
         if change is None:
             continue
         code, message, field = parse_bulk_error(row.get("sf__Error", ""))
@@ -334,11 +441,11 @@ def _run_job(
         else:
             results.failed(change, code, message, field)
     for row in _result_rows(api, job_id, "unprocessedrecords"):
-        change = by_id.pop(row.get("Id", ""), None)
+        change = index.take(row.get("Id", ""))
         if change is not None:
             reason = error_message or f"the Bulk job ended in state {state}"
             results.failed(change, "NOT_PROCESSED", f"Not processed by Salesforce: {reason}")
-    for change in by_id.values():
+    for change in index.untaken():
         reason = error_message or f"the Bulk job ended in state {state}"
         results.failed(change, "NOT_PROCESSED", f"No result from Salesforce: {reason}")
     api.log(f"Bulk job {job_id}: {state}")
@@ -360,10 +467,73 @@ def _wait_for_job(api: SalesforceApi, job_id: str, deadline: float) -> tuple[str
         delay = min(ceiling, delay * 1.5)
 
 
+RESULT_CHUNK_BYTES = 1 << 16
+BROKEN_STREAM = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
 def _result_rows(api: SalesforceApi, job_id: str, kind: str) -> Iterator[dict[str, str]]:
-    text = api.call("bulk", "GET", f"jobs/ingest/{job_id}/{kind}/", raw=True)
-    if text:
-        yield from csv.DictReader(io.StringIO(text, newline=""))
+    """A result file's rows, read as they arrive (never the whole file in memory).
+
+    A download that breaks part-way is asked again (as api.call retries a transient error,
+    with backoff and up to SYNC_MAX_RETRIES times), skipping the rows already given."""
+    path = f"jobs/ingest/{job_id}/{kind}/"
+    given = 0
+    attempt = 0
+    while True:
+        response = api.call("bulk", "GET", path, stream=True)
+        try:
+            skip = given
+            for row in csv.DictReader(_response_lines(response)):
+                if skip:
+                    skip -= 1
+                    continue
+                given += 1
+                yield row
+            return
+        except BROKEN_STREAM as exc:
+            if attempt >= max_retries():
+                raise ApiCallFailed(
+                    f"GET {path}: the download broke off after {attempt + 1} attempts "
+                    f"({type(exc).__name__})"
+                ) from None
+            delay = backoff_delay(attempt)
+            attempt += 1
+            api.retries += 1
+            api.log(
+                f"retry {attempt}/{max_retries()} of bulk after {type(exc).__name__} "
+                f"while reading {kind}, in {delay:.2f}s"
+            )
+            time.sleep(delay)
+        finally:
+            response.close()
+
+
+def _response_lines(response: requests.Response) -> Iterator[str]:
+    """The body's lines, "\n" kept (so csv reads quoted line breaks), decoded as the
+    answer's charset says, else UTF-8 (Bulk API 2.0 results are UTF-8)."""
+    charset = "utf-8-sig"
+    if "charset" in response.headers.get("content-type", "").lower():
+        declared = requests.utils.get_encoding_from_headers(response.headers) or charset
+        if codecs.lookup(declared).name != "utf-8":
+            charset = declared
+    decoder = codecs.getincrementaldecoder(charset)(errors="replace")
+    pending = ""
+    for chunk in response.iter_content(RESULT_CHUNK_BYTES):
+        pending += decoder.decode(chunk)
+        if "\n" not in pending:
+            continue
+        lines = pending.split("\n")
+        pending = lines.pop()
+        for line in lines:
+            yield line + "\n"
+    pending += decoder.decode(b"", final=True)
+    if pending:
+        yield pending
 
 
 def parse_bulk_error(error: str) -> tuple[str, str, str]:
