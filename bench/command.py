@@ -154,7 +154,7 @@ class Bench:
         run = workspace.new_run(integration)
         connections.close_all()
         self.emulator.reset_request_counts()
-        cpu_before = self.emulator.server_cpu_seconds()
+        cpu_before = self.emulator.cpu_seconds()
         process = subprocess.run(
             [sys.executable, "-m", "bench.sync_once", str(run.pk)],
             cwd=ROOT,
@@ -165,7 +165,7 @@ class Bench:
         if process.returncode != 0:
             raise RuntimeError(f"the measured run failed:\n{process.stderr[-5000:]}")
         result = json.loads(process.stdout.strip().splitlines()[-1])
-        server_cpu = self.emulator.server_cpu_seconds() - cpu_before
+        server_cpu = self.emulator.cpu_seconds() - cpu_before
         calls = result.pop("api_calls")
         total = sum(calls.values())
         minimum = minimum_calls(result, mode)
