@@ -121,6 +121,15 @@ def _with_query(uri: str, params: dict) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
+def _redirect_error(redirect_uri: str, error: str, description: str, state: str | None) -> Response:
+    """Back to the client with an OAuth error, as Salesforce does once redirect_uri is known."""
+    return redirect(
+        _with_query(
+            redirect_uri, {"error": error, "error_description": description, "state": state}
+        )
+    )
+
+
 def _login_page(params: dict, error: str | None = None, username: str = "") -> Response:
     err = f'<div id="error" class="loginError">{_html.escape(error)}</div>\n' if error else ""
     body = f"""{err}<form method="post" action="/services/oauth2/authorize" id="login_form">
@@ -182,31 +191,16 @@ def authorize(emu, req: Request) -> Response:
         return _error_page("redirect_uri_mismatch", "redirect_uri must match configuration")
     state = params.get("state")
     if params.get("response_type") != "code":
-        return redirect(
-            _with_query(
-                redirect_uri,
-                {
-                    "error": "unsupported_response_type",
-                    "error_description": "response type not supported",
-                    "state": state,
-                },
-            )
+        return _redirect_error(
+            redirect_uri, "unsupported_response_type", "response type not supported", state
         )
     challenge = params.get("code_challenge")
     method = params.get("code_challenge_method") or ("S256" if challenge else None)
     if (app.require_pkce and not challenge) or (challenge and method != "S256"):
-        return redirect(
-            _with_query(
-                redirect_uri,
-                {
-                    "error": "invalid_request",
-                    "error_description": "missing required code challenge"
-                    if not challenge
-                    else "invalid code challenge method",
-                    "state": state,
-                },
-            )
+        description = (
+            "missing required code challenge" if not challenge else "invalid code challenge method"
         )
+        return _redirect_error(redirect_uri, "invalid_request", description, state)
     host_kind = login_host_kind(req.host)
     step = params.get("step") if req.method == "POST" else None
     if step == "login":
@@ -230,15 +224,8 @@ def authorize(emu, req: Request) -> Response:
         if user is None:
             return _login_page(oauth_params, "Your session has expired. Please log in again.")
         if params.get("decision") != "allow":
-            return redirect(
-                _with_query(
-                    redirect_uri,
-                    {
-                        "error": "access_denied",
-                        "error_description": "end-user denied authorization",
-                        "state": state,
-                    },
-                )
+            return _redirect_error(
+                redirect_uri, "access_denied", "end-user denied authorization", state
             )
         code = "aPrx" + secrets.token_urlsafe(60)[:80] + "=="
         with emu.auth_lock:

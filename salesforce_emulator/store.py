@@ -577,15 +577,16 @@ def prepare_update(
 
 
 def run_rules(table: Table, row: int, changes: dict):
-    rules = table.org.rules.get(table.name)
-    if not rules:
-        return
-    view = RecordView(table, row, changes)
-    for rule in rules:
+    _check_rules(table, RecordView(table, row, changes))
+
+
+def _check_rules(table: Table, view) -> None:
+    """The org's validation rules on the record as it would be saved."""
+    for rule in table.org.rules.get(table.name) or ():
         try:
             bad = rule.predicate(view)
         except Exception:
-            bad = False
+            bad = False  # a rule that cannot evaluate a record does not block it
         if bad:
             raise SaveError(
                 "FIELD_CUSTOM_VALIDATION_EXCEPTION",
@@ -629,21 +630,8 @@ def prepare_insert(table: Table, values: dict) -> dict:
             f"Required fields are missing: [{', '.join(missing)}]",
             missing,
         )
-    if table.org.rules.get(table.name):
-        # rules see the new record through a throwaway view
-        view_table = table
-        view = RecordView(view_table, -1, changes)
-        for rule in table.org.rules[table.name]:
-            try:
-                bad = rule.predicate(_InsertView(view))
-            except Exception:
-                bad = False
-            if bad:
-                raise SaveError(
-                    "FIELD_CUSTOM_VALIDATION_EXCEPTION",
-                    rule.message,
-                    [rule.field] if rule.field else [],
-                )
+    # Rules see the new record through a throwaway view.
+    _check_rules(table, _InsertView(RecordView(table, -1, changes)))
     return changes
 
 

@@ -7,11 +7,11 @@ from integrations.rules import IntegrationData, MappingData
 
 
 @pytest.fixture
-def saved_integration(alice, emulator_connection, walkme_production, demo_report):
-    """An integration of the demo report onto the emulator org's Contacts, saved by the service."""
-    return services.save_integration(
-        integration=None,
-        data=IntegrationData(
+def contact_data(emulator_connection, walkme_production, demo_report):
+    """IntegrationData for the demo report onto the emulator org's Contacts, by Email."""
+
+    def make(**changes) -> IntegrationData:
+        values = dict(
             name="Usage to Contacts",
             connection=emulator_connection,
             walkme_environment=walkme_production,
@@ -19,7 +19,19 @@ def saved_integration(alice, emulator_connection, walkme_production, demo_report
             sobject_name="Contact",
             report_key_column="email",
             salesforce_key_field="Email",
-        ),
+        )
+        values.update(changes)
+        return IntegrationData(**values)
+
+    return make
+
+
+@pytest.fixture
+def saved_integration(alice, contact_data):
+    """An integration of the demo report onto the emulator org's Contacts, saved by the service."""
+    return services.save_integration(
+        integration=None,
+        data=contact_data(),
         mappings=[
             MappingData("nps_score", "NPS_Score__c"),
             MappingData("walkme_user_id", "WalkMe_User_Id__c"),

@@ -9,7 +9,7 @@ from django_celery_beat.models import PeriodicTask
 
 from integrations import services
 from integrations.models import EmptyCellPolicy, FieldMapping, Integration
-from integrations.rules import IntegrationData, MappingData
+from integrations.rules import MappingData
 from integrations.schedules import next_run_at
 from integrations.tasks import run_scheduled_integration
 from salesforce_auth.metadata import clear_metadata_cache
@@ -21,24 +21,6 @@ FIVE_MAPPINGS = [
     MappingData("churn_risk", "Churn_Risk__c"),
     MappingData("upsell_signal", "Upsell_Signal__c"),
 ]
-
-
-@pytest.fixture
-def contact_data(emulator_connection, walkme_production, demo_report):
-    def make(**changes) -> IntegrationData:
-        values = dict(
-            name="Usage to Contacts",
-            connection=emulator_connection,
-            walkme_environment=walkme_production,
-            report=demo_report,
-            sobject_name="Contact",
-            report_key_column="email",
-            salesforce_key_field="Email",
-        )
-        values.update(changes)
-        return IntegrationData(**values)
-
-    return make
 
 
 def messages_of(error: ValidationError) -> dict[str, list[str]]:
