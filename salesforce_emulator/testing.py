@@ -92,6 +92,20 @@ def exchange(
     )
 
 
+def refresh(server, session, refresh_token, secret=seed.DEMO_CLIENT_SECRET, login_url=None):
+    """The refresh_token grant at the login host, as a connected app sends it."""
+    login_url = login_url or server.production_login_url
+    return session.post(
+        f"{login_url}/services/oauth2/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": seed.DEMO_CLIENT_ID,
+            "client_secret": secret,
+        },
+    )
+
+
 def login(server, session, login_url=None, username=seed.PRODUCTION_USERNAME) -> dict:
     verifier, challenge = pkce_pair()
     resp = authorize(server, session, login_url=login_url, username=username, challenge=challenge)

@@ -14,7 +14,7 @@ import requests
 
 from salesforce_emulator import seed
 from salesforce_emulator.server import EmulatorServer
-from salesforce_emulator.testing import login, make_session
+from salesforce_emulator.testing import login, make_session, refresh
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -129,15 +129,7 @@ def test_state_file_round_trip(tmp_path):
             headers={"Authorization": f"Bearer {tok['access_token']}"},
         )
         assert expired.status_code == 401
-        refreshed = s.post(
-            f"{srv.production_login_url}/services/oauth2/token",
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": tok["refresh_token"],
-                "client_id": seed.DEMO_CLIENT_ID,
-                "client_secret": seed.DEMO_CLIENT_SECRET,
-            },
-        )
+        refreshed = refresh(srv, s, tok["refresh_token"])
         assert refreshed.status_code == 200, refreshed.text
         assert refreshed.json()["access_token"]
 

@@ -17,6 +17,7 @@ from salesforce_emulator.testing import (
     make_session,
     pkce_pair,
     redirect_params,
+    refresh,
 )
 
 
@@ -156,15 +157,7 @@ def test_sandbox_login(emulator, http):
 
 def test_refresh_without_rotation(emulator, http, tokens):
     """Salesforce Help: OAuth 2.0 Refresh Token Flow (no new refresh token by default)."""
-    r = http.post(
-        f"{emulator.production_login_url}/services/oauth2/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": tokens["refresh_token"],
-            "client_id": seed.DEMO_CLIENT_ID,
-            "client_secret": seed.DEMO_CLIENT_SECRET,
-        },
-    )
+    r = refresh(emulator, http, tokens["refresh_token"])
     assert r.status_code == 200
     body = r.json()
     assert "refresh_token" not in body
@@ -179,52 +172,32 @@ def test_refresh_without_rotation(emulator, http, tokens):
         "issued_at",
     }
     # the old refresh token still works
-    r2 = http.post(
-        f"{emulator.production_login_url}/services/oauth2/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": tokens["refresh_token"],
-            "client_id": seed.DEMO_CLIENT_ID,
-            "client_secret": seed.DEMO_CLIENT_SECRET,
-        },
-    )
+    r2 = refresh(emulator, http, tokens["refresh_token"])
     assert r2.status_code == 200
-
-
-def _refresh(emulator, http, rt, secret=seed.DEMO_CLIENT_SECRET):
-    return http.post(
-        f"{emulator.production_login_url}/services/oauth2/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": rt,
-            "client_id": seed.DEMO_CLIENT_ID,
-            "client_secret": secret,
-        },
-    )
 
 
 def test_refresh_with_rotation(emulator, http, tokens):
     """Salesforce Help: Refresh Token Rotation (old token stops working)."""
     emulator.control.set_refresh_token_rotation(True)
-    r = _refresh(emulator, http, tokens["refresh_token"])
+    r = refresh(emulator, http, tokens["refresh_token"])
     assert r.status_code == 200
     new_rt = r.json()["refresh_token"]
     assert new_rt != tokens["refresh_token"]
-    old = _refresh(emulator, http, tokens["refresh_token"])
+    old = refresh(emulator, http, tokens["refresh_token"])
     assert old.status_code == 400
     assert old.json() == {
         "error": "invalid_grant",
         "error_description": "expired access/refresh token",
     }
-    assert _refresh(emulator, http, new_rt).status_code == 200
+    assert refresh(emulator, http, new_rt).status_code == 200
 
 
 def test_refresh_errors(emulator, http, tokens):
     """Salesforce Help: OAuth 2.0 Refresh Token Flow (error responses)."""
-    r = _refresh(emulator, http, "5Aep861bogus")
+    r = refresh(emulator, http, "5Aep861bogus")
     assert r.status_code == 400
     assert r.json() == {"error": "invalid_grant", "error_description": "authentication failure"}
-    r = _refresh(emulator, http, tokens["refresh_token"], secret="wrong")
+    r = refresh(emulator, http, tokens["refresh_token"], secret="wrong")
     assert r.status_code == 400
     assert r.json() == {
         "error": "invalid_client",
@@ -241,7 +214,7 @@ def test_refresh_errors(emulator, http, tokens):
     assert r.status_code == 400
     assert r.json()["error"] == "invalid_request"
     emulator.control.revoke_refresh_tokens()
-    r = _refresh(emulator, http, tokens["refresh_token"])
+    r = refresh(emulator, http, tokens["refresh_token"])
     assert r.json()["error"] == "invalid_grant"
 
 
@@ -260,7 +233,7 @@ def test_revoke_refresh_token_kills_access_tokens(emulator, http, tokens):
     assert r.json() == [
         {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}
     ]
-    assert _refresh(emulator, http, tokens["refresh_token"]).json()["error"] == "invalid_grant"
+    assert refresh(emulator, http, tokens["refresh_token"]).json()["error"] == "invalid_grant"
     bad = http.post(
         f"{emulator.production_login_url}/services/oauth2/revoke", data={"token": "nope"}
     )
@@ -304,7 +277,7 @@ def test_access_token_expiry(emulator, http, tokens):
     ]
     # token lifetime is configurable
     emulator.control.set_token_lifetime(0)
-    fresh = _refresh(emulator, http, tokens["refresh_token"]).json()
+    fresh = refresh(emulator, http, tokens["refresh_token"]).json()
     r = http.get(url, headers={"Authorization": f"Bearer {fresh['access_token']}"})
     assert r.status_code == 401
 
